@@ -1,0 +1,62 @@
+"""The `vidjil` command.
+
+Each subcommand lives in its own module of this package and is imported only
+when it runs, so that `vidjil detect` does not pay for the database or the hub.
+
+Exit codes: 0 success; 1 bad input or failed analysis (message on stderr, no
+traceback); 2 usage error; other codes are documented by the subcommand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from vidjil_kernel import __version__
+from vidjil_kernel.exceptions import VidjilError
+
+#: subcommand name -> "module:attribute" of its click command
+COMMANDS: dict[str, str] = {
+    "detect": "vidjil_kernel.cli.detect:detect",
+    "germline": "vidjil_kernel.cli.germline:germline",
+    "simulate": "vidjil_kernel.cli.simulate:simulate",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        return getattr(importlib.import_module(module_name), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vidjil")
+def cli() -> None:
+    """Vidjil Lab: V(D)J clone detection and the immune-repertoire lab server."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; user errors become a one-line message and a non-zero exit."""
+    try:
+        cli.main(args=argv, prog_name="vidjil", standalone_mode=False)
+    except VidjilError as error:
+        click.echo(f"vidjil: error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("vidjil: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except BrokenPipeError:
+        sys.exit(1)

@@ -1,0 +1,57 @@
+"""Errors a user can cause, each saying what to do next.
+
+The CLI prints ``VidjilError`` messages without a traceback and exits with
+``exit_code``; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class VidjilError(Exception):
+    """Base of every error caused by input, settings or rights (never raised directly)."""
+
+    exit_code = 1
+
+
+class InputFormatError(VidjilError, ValueError):
+    """A reads, germline or result file does not follow its format.
+
+    The message names the file, the record number and the line, so that the
+    user can open the file at the right place.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        message: str,
+        *,
+        record: int | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = path
+        self.record = record
+        self.line = line
+        self.field = field
+        self.reason = message
+        where = [path]
+        if line is not None:
+            where.append(f"line {line}")
+        if record is not None:
+            where.append(f"record {record}")
+        if field is not None:
+            where.append(f"field '{field}'")
+        super().__init__(f"{', '.join(where)}: {message}")
+
+
+class GermlineError(VidjilError, LookupError):
+    """A germline preset, system or sequence file is missing or invalid."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{message} (run `vidjil germline build --accept-imgt-licence`)")
+
+
+class UsageError(VidjilError):
+    """Options that do not fit together or values out of range."""
+
+    exit_code = 2

@@ -1,0 +1,63 @@
+"""The lab's settings: one typed object, documented in ``config/defaults.toml``.
+
+Values come from the defaults file, then the site file, then ``VIDJIL_*``
+environment variables; command-line options override them last.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from pathlib import Path
+
+from vidjil_kernel.exceptions import InputFormatError
+
+#: root of the source tree (holds config/, germline/, notebooks/)
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = SOURCE_ROOT / "config" / "defaults.toml"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Site settings; see config/defaults.toml for what each one means."""
+
+    data_dir: Path
+    db_url: str
+    germline_dir: Path
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL, SQLite in the data directory unless set."""
+        return self.db_url or f"sqlite:///{self.data_dir / 'vidjil.sqlite'}"
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise InputFormatError(str(path), f"not valid TOML: {error}") from None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from defaults, site file and environment, then ``overrides`` (None = unset)."""
+    names = [field.name for field in dataclasses.fields(Settings)]
+    values: dict[str, object] = _read_toml(DEFAULTS_FILE)
+    env = {name: os.environ[f"VIDJIL_{name.upper()}"] for name in names
+           if f"VIDJIL_{name.upper()}" in os.environ}
+    cli = {name: value for name, value in overrides.items() if value is not None}
+    data_dir = Path(str(cli.get("data_dir") or env.get("data_dir") or values["data_dir"]))
+    site = Path(os.environ.get("VIDJIL_CONFIG", data_dir / "vidjil.toml"))
+    if site.is_file():
+        values.update(_read_toml(site))
+    values.update(env)
+    values.update(cli)
+    unknown = set(values) - set(names)
+    if unknown:
+        raise InputFormatError(str(site), f"unknown setting(s): {', '.join(sorted(unknown))}")
+    return Settings(
+        data_dir=Path(str(values["data_dir"])),
+        db_url=str(values["db_url"]),
+        germline_dir=Path(str(values["germline_dir"] or SOURCE_ROOT / "germline")),
+    )
