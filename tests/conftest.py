@@ -13,7 +13,18 @@ import pytest
 
 from vidjil_kernel.settings import load_settings
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _find_shared_data() -> Path:
+    """``../shared/data`` next to the checkout (CI and worktrees may sit at other depths)."""
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError("../shared/data not found next to this checkout")
+
+
+SHARED_DATA = _find_shared_data()
 
 
 @pytest.fixture(scope="session")
