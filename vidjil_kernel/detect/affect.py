@@ -1,0 +1,338 @@
+"""Per-read k-mer affectation: which recombination, which strand, where the junction is.
+
+For each read, one pass over the k-mer index lists the seed hits; then, for each
+recombination with hits on both sides, the split of the read maximising
+(5' hits on the left) + (3' hits on the right) is found on each strand.  Each side
+gets an e-value: the chance of so many hits in a random sequence of that length
+(Poisson tail with the side's index load), times the number of tests and of reads.
+A read is analysed when the sum of both sides' e-values is at most the threshold;
+otherwise the reason is recorded.  The junction window is then centred between the
+last 5' hit and the first 3' hit, on the recombination's forward strand.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from vidjil_kernel.detect.encode import spaced_code
+
+ANALYSED = 0
+TOO_SHORT = 1
+TOO_FEW = 2
+ONLY_5 = 3
+ONLY_3 = 4
+STRAND = 5
+AMBIGUOUS = 6
+TOO_SHORT_WINDOW = 7
+
+#: reason code -> label in reports (Vidjil's wording, without the "UNSEG" prefix)
+REASONS = {
+    TOO_SHORT: "too short",
+    TOO_FEW: "too few V/J",
+    ONLY_5: "only V/5'",
+    ONLY_3: "only J/3'",
+    STRAND: "strand",
+    AMBIGUOUS: "ambiguous",
+    TOO_SHORT_WINDOW: "too short w",
+}
+
+#: how far (nt) a window may be shifted, and shrunk down to, when the read is too short
+MAX_WINDOW_SHIFT = 10
+MIN_WINDOW = 30
+WINDOW_SHRINK_STEP = 5
+
+LN10 = math.log(10.0)
+
+
+@njit(cache=True, nogil=True)
+def log_poisson_tail(n, lam):
+    """ln P(X >= n) for X ~ Poisson(lam)."""
+    if n <= 0:
+        return 0.0
+    if lam <= 0.0:
+        return -1e300
+    if lam >= n:
+        below = 0.0
+        term = math.exp(-lam)
+        for k in range(n):
+            below += term
+            term *= lam / (k + 1)
+        tail = 1.0 - below
+        return math.log(tail) if tail > 1e-300 else -690.0
+    # lam < n: sum the fast-converging series from the first term
+    total = 1.0
+    term = 1.0
+    k = n + 1
+    while True:
+        term *= lam / k
+        total += term
+        if term < 1e-12 * total:
+            break
+        k += 1
+    return -lam + n * math.log(lam) - math.lgamma(n + 1.0) + math.log(total)
+
+
+@njit(cache=True, nogil=True)
+def _log_add(a, b):
+    if a < b:
+        a, b = b, a
+    return a + math.log1p(math.exp(b - a))
+
+
+@njit(cache=True, nogil=True)
+def _side_load(mask, load):
+    total = 0.0
+    for g in range(load.shape[0]):
+        if mask & (1 << g):
+            total += load[g]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _collect_hits(seq, start, stop, main_table, main_runs, main_span, main_plus, main_minus,
+                  short_table, short_runs, short_span, short_plus, short_minus,
+                  hit_start, hit_span, hit_plus, hit_minus):
+    """Seed hits of seq[start:stop] (start, span, group masks on each strand), by start."""
+    longest = max(main_span, short_span)
+    mask_all = (1 << (2 * longest)) - 1
+    main_mask = (1 << (2 * main_span)) - 1
+    short_mask = (1 << (2 * short_span)) - 1
+    code = 0
+    last_n = -1
+    n = 0
+    for i in range(start, stop):
+        c = seq[i]
+        if c == 65:
+            c = 0
+        elif c == 67:
+            c = 1
+        elif c == 71:
+            c = 2
+        elif c == 84:
+            c = 3
+        else:
+            last_n = i
+            c = 0
+        code = ((code << 2) | c) & mask_all
+        if short_span > 0:
+            k = i - short_span + 1
+            if k >= start and last_n < k:
+                label = short_table[code & short_mask]
+                if label:
+                    hit_start[n] = k - start
+                    hit_span[n] = short_span
+                    hit_plus[n] = short_plus[label]
+                    hit_minus[n] = short_minus[label]
+                    n += 1
+        k = i - main_span + 1
+        if k >= start and last_n < k:
+            label = main_table[spaced_code(code & main_mask, main_runs)]
+            if label:
+                hit_start[n] = k - start
+                hit_span[n] = main_span
+                hit_plus[n] = main_plus[label]
+                hit_minus[n] = main_minus[label]
+                n += 1
+    # short hits were appended by end position: restore start order (nearly sorted)
+    for a in range(1, n):
+        b = a
+        while b > 0 and hit_start[b - 1] > hit_start[b]:
+            hit_start[b - 1], hit_start[b] = hit_start[b], hit_start[b - 1]
+            hit_span[b - 1], hit_span[b] = hit_span[b], hit_span[b - 1]
+            hit_plus[b - 1], hit_plus[b] = hit_plus[b], hit_plus[b - 1]
+            hit_minus[b - 1], hit_minus[b] = hit_minus[b], hit_minus[b - 1]
+            b -= 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _best_split(n, length, strand, five, three, hit_start, hit_span, masks, out):
+    """Best split for one recombination on one strand (oriented coordinates).
+
+    Fills out = [n5, n3, left positions, right positions, 5' end, 3' start]; returns n5 + n3.
+    """
+    total3 = 0
+    for h in range(n):
+        if masks[h] & three:
+            total3 += 1
+    best = total3
+    best_n5 = 0
+    best_after = -1  # index (in oriented order) of the last hit left of the split
+    seen5 = 0
+    seen3 = 0
+    for step in range(n):
+        h = step if strand > 0 else n - 1 - step
+        if masks[h] & five:
+            seen5 += 1
+        if masks[h] & three:
+            seen3 += 1
+        score = seen5 + total3 - seen3
+        if score > best:
+            best = score
+            best_n5 = seen5
+            best_after = step
+    end5 = -1
+    start3 = length
+    left = 0
+    if best_after >= 0:
+        h = best_after if strand > 0 else n - 1 - best_after
+        begin = hit_start[h] if strand > 0 else length - hit_start[h] - hit_span[h]
+        end5 = begin + hit_span[h]
+        left = begin + 1
+    for step in range(best_after + 1, n):
+        h = step if strand > 0 else n - 1 - step
+        if masks[h] & three:
+            start3 = hit_start[h] if strand > 0 else length - hit_start[h] - hit_span[h]
+            break
+    out[0] = best_n5
+    out[1] = best - best_n5
+    out[2] = left
+    out[3] = max(length - left, 0)
+    out[4] = end5
+    out[5] = start3
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _place_window(center, length, w):
+    """(start, width) of the window, shifted/shrunk to fit the read; width 0 if impossible."""
+    width = w
+    while True:
+        begin = center - width // 2
+        if begin < 0 and -begin <= MAX_WINDOW_SHIFT:
+            begin = 0
+        if begin + width > length and begin + width - length <= MAX_WINDOW_SHIFT:
+            begin = length - width
+        if begin >= 0 and begin + width <= length:
+            return begin, width
+        width -= WINDOW_SHRINK_STEP
+        if width < MIN_WINDOW:
+            return 0, 0
+
+
+@njit(cache=True, nogil=True)
+def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main_minus,
+                 short_table, short_runs, short_span, short_plus, short_minus,
+                 rec_five, rec_three, load, log_factor, log_threshold, window,
+                 status, rec_out, strand_out, win_start, win_width, log10_evalue,
+                 end5_out, start3_out):
+    """Affect every read of a batch (see the module docstring).
+
+    ``window`` <= 0 takes the whole read as the window.  Outputs, per read: status
+    (ANALYSED or a reason), recombination index, strand (+1/-1), window start and
+    width in oriented coordinates, log10 e-value, 5' end and 3' start (oriented).
+    """
+    n_reads = offsets.shape[0] - 1
+    max_len = 0
+    for r in range(n_reads):
+        max_len = max(max_len, offsets[r + 1] - offsets[r])
+    cap = 2 * max_len + 2
+    hit_start = np.empty(cap, np.int32)
+    hit_span = np.empty(cap, np.int32)
+    hit_plus = np.empty(cap, np.uint32)
+    hit_minus = np.empty(cap, np.uint32)
+    split = np.empty(6, np.int64)
+    n_rec = rec_five.shape[0]
+    all_five = np.uint32(0)
+    all_three = np.uint32(0)
+    for r in range(n_rec):
+        all_five |= rec_five[r]
+        all_three |= rec_three[r]
+    min_span = main_span if short_span == 0 else min(main_span, short_span)
+    for r in range(n_reads):
+        begin = offsets[r]
+        length = offsets[r + 1] - begin
+        rec_out[r] = -1
+        strand_out[r] = 0
+        win_start[r] = 0
+        win_width[r] = 0
+        end5_out[r] = -1
+        start3_out[r] = -1
+        log10_evalue[r] = np.inf
+        if length < min_span:
+            status[r] = TOO_SHORT
+            continue
+        n = _collect_hits(seq, begin, begin + length, main_table, main_runs, main_span,
+                          main_plus, main_minus, short_table, short_runs, short_span,
+                          short_plus, short_minus, hit_start, hit_span, hit_plus, hit_minus)
+        positions = length - main_span + 1
+        best_log_e = np.inf
+        best_rec = -1
+        best_strand = 0
+        best_end5 = -1
+        best_start3 = -1
+        any_plus = np.uint32(0)
+        any_minus = np.uint32(0)
+        for h in range(n):
+            any_plus |= hit_plus[h]
+            any_minus |= hit_minus[h]
+        for rec in range(n_rec):
+            for strand in (1, -1):
+                present = any_plus if strand > 0 else any_minus
+                if not (present & rec_five[rec]) or not (present & rec_three[rec]):
+                    continue
+                _best_split(n, length, strand, rec_five[rec], rec_three[rec], hit_start,
+                            hit_span, hit_plus if strand > 0 else hit_minus, split)
+                if split[0] == 0 or split[1] == 0:
+                    continue
+                log5 = log_poisson_tail(split[0], split[2] * _side_load(rec_five[rec], load))
+                log3 = log_poisson_tail(split[1], split[3] * _side_load(rec_three[rec], load))
+                log_e = _log_add(log5, log3) + log_factor
+                if log_e < best_log_e:
+                    best_log_e = log_e
+                    best_rec = rec
+                    best_strand = strand
+                    best_end5 = split[4]
+                    best_start3 = split[5]
+        if best_rec >= 0 and best_log_e <= log_threshold:
+            if window <= 0:
+                start, width = 0, length
+            else:
+                start, width = _place_window((best_end5 + best_start3) // 2, length, window)
+            rec_out[r] = best_rec
+            strand_out[r] = best_strand
+            log10_evalue[r] = best_log_e / LN10
+            end5_out[r] = best_end5
+            start3_out[r] = best_start3
+            if width == 0:
+                status[r] = TOO_SHORT_WINDOW
+            else:
+                status[r] = ANALYSED
+                win_start[r] = start
+                win_width[r] = width
+            continue
+        # not analysed: which side alone would be significant, on which strand
+        side5 = 0
+        side3 = 0
+        for strand in (1, -1):
+            for side in range(2):
+                wanted = all_five if side == 0 else all_three
+                best_side = np.inf
+                for g in range(load.shape[0]):
+                    if not (wanted & (1 << g)):
+                        continue
+                    count = 0
+                    masks = hit_plus if strand > 0 else hit_minus
+                    for h in range(n):
+                        if masks[h] & (1 << g):
+                            count += 1
+                    if count:
+                        best_side = min(best_side,
+                                        log_poisson_tail(count, positions * load[g]) + log_factor)
+                if best_side <= log_threshold:
+                    if side == 0:
+                        side5 |= 1 if strand > 0 else 2
+                    else:
+                        side3 |= 1 if strand > 0 else 2
+        if side5 and side3:
+            status[r] = AMBIGUOUS if (side5 & side3) else STRAND
+        elif side5:
+            status[r] = ONLY_5
+        elif side3:
+            status[r] = ONLY_3
+        else:
+            status[r] = TOO_FEW
+        log10_evalue[r] = best_log_e / LN10

@@ -1,0 +1,65 @@
+"""Nucleotides as 2-bit codes, and spaced-seed k-mer codes (numba kernels)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: ASCII byte -> 0..3 for A C G T (either case), 4 for anything else (N breaks k-mers)
+NUCLEOTIDE_CODE = np.full(256, 4, dtype=np.uint8)
+for _code, _letters in enumerate(("Aa", "Cc", "Gg", "Tt")):
+    for _letter in _letters:
+        NUCLEOTIDE_CODE[ord(_letter)] = _code
+
+#: ASCII byte -> ASCII byte of the complement (N and unknown stay N)
+COMPLEMENT = np.full(256, ord("N"), dtype=np.uint8)
+for _a, _b in ("AT", "TA", "CG", "GC"):
+    COMPLEMENT[ord(_a)] = ord(_b)
+    COMPLEMENT[ord(_a.lower())] = ord(_b)
+
+
+def encode(sequence: str) -> np.ndarray:
+    """ASCII bytes of a sequence (for germline and tests; reads come as byte arrays)."""
+    return np.frombuffer(sequence.encode("ascii"), dtype=np.uint8)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def spaced_code(span_code, runs):
+    """Seed code of a rolling code of the whole span (see ``Seed.runs``)."""
+    code = 0
+    for r in range(runs.shape[0]):
+        code |= ((span_code >> runs[r, 0]) & runs[r, 1]) << runs[r, 2]
+    return code
+
+
+@njit(cache=True, nogil=True)
+def seed_codes(sequence, start, stop, runs, span, lookup, out):
+    """Seed codes of every k-mer of ``sequence[start:stop]`` into ``out`` (-1: has an N).
+
+    Returns the number of k-mer positions, ``stop - start - span + 1`` (0 if too short).
+    """
+    count = stop - start - span + 1
+    if count <= 0:
+        return 0
+    span_mask = (1 << (2 * span)) - 1
+    code = 0
+    last_n = -1
+    for i in range(start, stop):
+        c = lookup[sequence[i]]
+        if c > 3:
+            last_n = i
+            c = 0
+        code = ((code << 2) | c) & span_mask
+        k = i - span + 1
+        if k >= start:
+            out[k - start] = spaced_code(code, runs) if last_n < k else -1
+    return count
+
+
+@njit(cache=True, nogil=True)
+def reverse_complement_into(sequence, start, stop, complement, out):
+    """Reverse complement of ``sequence[start:stop]`` written to ``out[:stop-start]``."""
+    n = stop - start
+    for i in range(n):
+        out[i] = complement[sequence[stop - 1 - i]]
+    return n

@@ -1,0 +1,279 @@
+"""Counting reads by junction window, keeping a few reads of each window.
+
+A ``WindowTable`` is an open-addressing hash table over the window sequences,
+grown by the Python side between batches so that the numba kernel never
+allocates.  For each distinct window it keeps the read count, the summed read
+length, the reads on the reverse strand, the best e-value, and up to
+``READS_KEPT`` reads (with qualities) that cover the most sequence around the
+window: the best one represents the window when merging sequencing errors, and
+all of them make the consensus of a clone.  Memory grows with the number of
+distinct windows, not with the number of reads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from vidjil_kernel.detect.encode import COMPLEMENT
+
+READS_KEPT = 5
+EMPTY = -1
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@njit(cache=True, nogil=True)
+def _hash_bytes(data, start, stop):
+    h = _FNV_OFFSET
+    for i in range(start, stop):
+        h = (h ^ np.uint64(data[i])) * _FNV_PRIME
+    return h ^ (h >> np.uint64(29))
+
+
+@njit(cache=True, nogil=True)
+def _find_or_add(window, width, slots, keys, win_offset, win_width, win_arena, used, n_rows):
+    """Row of ``window[:width]``; adds it if new.  Returns (row, is_new, new arena use)."""
+    h = _hash_bytes(window, 0, width)
+    mask = slots.shape[0] - 1
+    slot = np.int64(h & np.uint64(mask))
+    while True:
+        row = slots[slot]
+        if row == EMPTY:
+            break
+        if keys[row] == h and win_width[row] == width:
+            offset = win_offset[row]
+            same = True
+            for i in range(width):
+                if win_arena[offset + i] != window[i]:
+                    same = False
+                    break
+            if same:
+                return row, False, used
+        slot = (slot + 1) & mask
+    row = n_rows
+    slots[slot] = row
+    keys[row] = h
+    win_offset[row] = used
+    win_width[row] = width
+    for i in range(width):
+        win_arena[used + i] = window[i]
+    return row, True, used + width
+
+
+@njit(cache=True, nogil=True)
+def add_batch(seq, qual, offsets, status, rec, strand, win_start, win_width_in, log10_e,
+              slots, keys, win_offset, win_width, win_arena, win_used,
+              row_rec, row_count, row_length_sum, row_reverse, row_best_e,
+              kept_offset, kept_length, kept_score, kept_window, kept_count,
+              read_arena, qual_arena, read_used, n_rows, row_of_read):
+    """Add the analysed reads of a batch; returns (n_rows, win_used, read_used).
+
+    ``qual`` is empty for FASTA.  The caller guarantees room for one new row, one
+    window and one read per read of the batch.  ``row_of_read`` receives each read's
+    row (-1 when not analysed).
+    """
+    max_len = 0
+    for r in range(offsets.shape[0] - 1):
+        max_len = max(max_len, offsets[r + 1] - offsets[r])
+    oriented = np.empty(max_len, np.uint8)
+    oriented_qual = np.empty(max_len, np.uint8)
+    has_qual = qual.shape[0] > 0
+    for r in range(offsets.shape[0] - 1):
+        row_of_read[r] = -1
+        if status[r] != 0:
+            continue
+        begin = offsets[r]
+        length = offsets[r + 1] - begin
+        if strand[r] > 0:
+            for i in range(length):
+                oriented[i] = seq[begin + i]
+                if has_qual:
+                    oriented_qual[i] = qual[begin + i]
+        else:
+            for i in range(length):
+                oriented[i] = COMPLEMENT[seq[begin + length - 1 - i]]
+                if has_qual:
+                    oriented_qual[i] = qual[begin + length - 1 - i]
+        start = win_start[r]
+        width = win_width_in[r]
+        row, is_new, win_used = _find_or_add(oriented[start:start + width], width, slots, keys,
+                                             win_offset, win_width, win_arena, win_used, n_rows)
+        if is_new:
+            n_rows += 1
+            row_rec[row] = rec[r]
+            row_count[row] = 0
+            row_length_sum[row] = 0
+            row_reverse[row] = 0
+            row_best_e[row] = np.inf
+            kept_count[row] = 0
+        row_of_read[r] = row
+        row_count[row] += 1
+        row_length_sum[row] += length
+        if strand[r] < 0:
+            row_reverse[row] += 1
+        row_best_e[row] = min(row_best_e[row], log10_e[r])
+        # keep the reads covering the most sequence around the window
+        score = length - width
+        slot = -1
+        if kept_count[row] < kept_offset.shape[1]:
+            slot = kept_count[row]
+            kept_count[row] += 1
+        else:
+            worst = 0
+            for k in range(1, kept_offset.shape[1]):
+                if kept_score[row, k] < kept_score[row, worst]:
+                    worst = k
+            if score > kept_score[row, worst]:
+                slot = worst
+        if slot >= 0:
+            kept_offset[row, slot] = read_used
+            kept_length[row, slot] = length
+            kept_score[row, slot] = score
+            kept_window[row, slot] = start
+            for i in range(length):
+                read_arena[read_used + i] = oriented[i]
+                if has_qual:
+                    qual_arena[read_used + i] = oriented_qual[i]
+            read_used += length
+    return n_rows, win_used, read_used
+
+
+@njit(cache=True, nogil=True)
+def rehash(keys, n_rows, slots):
+    """Refill ``slots`` (all EMPTY, power-of-two size) from the first ``n_rows`` keys."""
+    mask = slots.shape[0] - 1
+    for row in range(n_rows):
+        slot = np.int64(keys[row] & np.uint64(mask))
+        while slots[slot] != EMPTY:
+            slot = (slot + 1) & mask
+        slots[slot] = row
+
+
+@njit(cache=True, nogil=True)
+def compact_reads(kept_offset, kept_length, kept_count, n_rows, read_arena, qual_arena,
+                  has_qual):
+    """Drop the bytes of replaced reads from the arenas, in place; returns the new use."""
+    total = 0
+    for row in range(n_rows):
+        total += kept_count[row]
+    order_offsets = np.empty(total, np.int64)
+    where = np.empty((total, 2), np.int64)
+    i = 0
+    for row in range(n_rows):
+        for k in range(kept_count[row]):
+            order_offsets[i] = kept_offset[row, k]
+            where[i, 0] = row
+            where[i, 1] = k
+            i += 1
+    order = np.argsort(order_offsets)
+    used = 0
+    for i in order:
+        row = where[i, 0]
+        k = where[i, 1]
+        source = kept_offset[row, k]
+        length = kept_length[row, k]
+        for j in range(length):
+            read_arena[used + j] = read_arena[source + j]
+            if has_qual:
+                qual_arena[used + j] = qual_arena[source + j]
+        kept_offset[row, k] = used
+        used += length
+    return used
+
+
+class WindowTable:
+    """Distinct windows of one sample, their counts and a few of their reads."""
+
+    def __init__(self, has_qual: bool, rows: int = 1 << 14, arena: int = 1 << 22) -> None:
+        self.has_qual = has_qual
+        self.n_rows = 0
+        self.win_used = 0
+        self.read_used = 0
+        self._allocate_rows(rows)
+        self.win_arena = np.empty(rows * 64, np.uint8)
+        self.read_arena = np.empty(arena, np.uint8)
+        self.qual_arena = np.empty(arena if has_qual else 0, np.uint8)
+
+    def _allocate_rows(self, capacity: int) -> None:
+        old = getattr(self, "keys", None)
+        n = self.n_rows
+
+        def grow(name: str, dtype: type, shape: tuple[int, ...]) -> None:
+            array = np.zeros(shape, dtype)
+            if old is not None:
+                array[:n] = getattr(self, name)[:n]
+            setattr(self, name, array)
+
+        grow("keys", np.uint64, (capacity,))
+        grow("win_offset", np.int64, (capacity,))
+        grow("win_width", np.int32, (capacity,))
+        grow("row_rec", np.int32, (capacity,))
+        grow("row_count", np.int64, (capacity,))
+        grow("row_length_sum", np.int64, (capacity,))
+        grow("row_reverse", np.int64, (capacity,))
+        grow("row_best_e", np.float64, (capacity,))
+        grow("kept_offset", np.int64, (capacity, READS_KEPT))
+        grow("kept_length", np.int32, (capacity, READS_KEPT))
+        grow("kept_score", np.int32, (capacity, READS_KEPT))
+        grow("kept_window", np.int32, (capacity, READS_KEPT))
+        grow("kept_count", np.int32, (capacity,))
+        self.slots = np.full(2 * capacity, EMPTY, np.int64)
+        rehash(self.keys, n, self.slots)
+
+    def _reserve(self, reads: int, read_bytes: int) -> None:
+        if self.n_rows + reads > self.keys.shape[0]:
+            self._allocate_rows(max(2 * self.keys.shape[0], self.n_rows + reads))
+        if self.win_used + read_bytes > self.win_arena.shape[0]:
+            grown = np.empty(max(2 * self.win_arena.shape[0], self.win_used + read_bytes),
+                             np.uint8)
+            grown[:self.win_used] = self.win_arena[:self.win_used]
+            self.win_arena = grown
+        if self.read_used + read_bytes > self.read_arena.shape[0]:
+            self.read_used = compact_reads(self.kept_offset, self.kept_length, self.kept_count,
+                                           self.n_rows, self.read_arena, self.qual_arena,
+                                           self.has_qual)
+            if self.read_used + read_bytes > self.read_arena.shape[0] // 2:
+                size = max(2 * self.read_arena.shape[0], 2 * (self.read_used + read_bytes))
+                self.read_arena = _grown(self.read_arena, size, self.read_used)
+                if self.has_qual:
+                    self.qual_arena = _grown(self.qual_arena, size, self.read_used)
+
+    def add(self, seq: np.ndarray, qual: np.ndarray | None, offsets: np.ndarray,
+            calls: dict[str, np.ndarray]) -> np.ndarray:
+        """Add the analysed reads of a batch; returns the row of each read (-1: not analysed)."""
+        n = offsets.shape[0] - 1
+        self._reserve(n, int(offsets[-1] - offsets[0]))
+        row_of_read = np.empty(n, np.int64)
+        self.n_rows, self.win_used, self.read_used = add_batch(
+            seq, qual if qual is not None else np.empty(0, np.uint8), offsets,
+            calls["status"], calls["rec"], calls["strand"], calls["win_start"],
+            calls["win_width"], calls["log10_evalue"],
+            self.slots, self.keys, self.win_offset, self.win_width, self.win_arena,
+            self.win_used, self.row_rec, self.row_count, self.row_length_sum,
+            self.row_reverse, self.row_best_e, self.kept_offset, self.kept_length,
+            self.kept_score, self.kept_window, self.kept_count, self.read_arena,
+            self.qual_arena, self.read_used, self.n_rows, row_of_read)
+        return row_of_read
+
+    def window(self, row: int) -> bytes:
+        offset = self.win_offset[row]
+        return self.win_arena[offset:offset + self.win_width[row]].tobytes()
+
+    def kept_reads(self, row: int) -> list[tuple[np.ndarray, np.ndarray | None, int]]:
+        """(sequence, qualities or None, window start) of the kept reads, best first."""
+        count = self.kept_count[row]
+        order = sorted(range(count), key=lambda k: -self.kept_score[row, k])
+        reads = []
+        for k in order:
+            offset, length = self.kept_offset[row, k], self.kept_length[row, k]
+            sequence = self.read_arena[offset:offset + length]
+            quality = self.qual_arena[offset:offset + length] if self.has_qual else None
+            reads.append((sequence, quality, int(self.kept_window[row, k])))
+        return reads
+
+
+def _grown(array: np.ndarray, size: int, used: int) -> np.ndarray:
+    grown = np.empty(size, array.dtype)
+    grown[:used] = array[:used]
+    return grown
