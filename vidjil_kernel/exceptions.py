@@ -47,8 +47,9 @@ class InputFormatError(VidjilError, ValueError):
 class GermlineError(VidjilError, LookupError):
     """A germline preset, system or sequence file is missing or invalid."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(f"{message} (run `vidjil germline build --accept-imgt-licence`)")
+    def __init__(self, message: str, *, build_hint: bool = True) -> None:
+        hint = " (run `vidjil germline build --accept-imgt-licence`)" if build_hint else ""
+        super().__init__(f"{message}{hint}")
 
 
 class UsageError(VidjilError):
