@@ -7,8 +7,8 @@ about a fifth of its reads.  A window (the *child*) is merged into a bigger one
 ``MAX_EDITS`` edits away and at most ``MAX_SHIFT`` nt from where the child's window
 is, and when the child's read count is plausible as errors of the parent: with
 lambda = parent reads x product of the edits' error probabilities (substitution:
-from the child reads' base qualities, /3 for the base; indel: higher inside a
-homopolymer), the chance of seeing at least the child's count is at least ALPHA.
+the mean error probability of the parent's reads at that position, from their base
+qualities, /3 for the base; indel: higher inside a homopolymer), the chance of seeing at least the child's count is at least ALPHA.
 A real variant (e.g. a somatic hypermutation subclone) is too abundant to pass;
 an exact shifted copy always passes.  Candidates are found through exact
 ``SEGMENT``-mers of the parents' windows (pigeonhole: with at most 3 edits, one of
@@ -27,9 +27,11 @@ from vidjil_kernel.detect.affect import log_poisson_tail
 SEGMENT = 12
 MAX_EDITS = 3
 MAX_SHIFT = 20
-ALPHA = 1e-3
+ALPHA = 1e-4
 #: error probability of a base without quality (FASTA)
 DEFAULT_ERROR = 0.005
+#: base qualities are often optimistic: error probabilities from them are scaled up by this
+ERROR_SLACK = 2.0
 #: probability of an indel at a base inside / outside a homopolymer
 INDEL_HOMOPOLYMER = 2e-3
 INDEL_OTHER = 2e-5
@@ -92,18 +94,15 @@ def _build_segment_index(parents, win_offset, win_width, win_arena):
 
 
 @njit(cache=True, nogil=True)
-def _error_probability(qual, position, default):
-    if qual.shape[0] == 0:
-        return default
-    return 10.0 ** (-qual[position] / 10.0)
+def _align_log_lambda(parent, error, read, start, band):
+    """Most likely way ``parent`` sits in ``read`` near ``start``, as sequencing errors.
 
-
-@njit(cache=True, nogil=True)
-def _align_log_lambda(parent, read, qual, start, band):
-    """Semi-global banded alignment of ``parent`` inside ``read`` around ``start``.
-
-    Returns (edits, sum of ln error probabilities of the edits); edits > MAX_EDITS
-    when no alignment within the band has few enough edits.
+    Semi-global banded alignment (the parent whole, the read's ends free) minimising
+    the summed -ln probability of the edits: a substitution costs -ln(e/3) with e the
+    error probability at that parent position (``error``), an indel -ln of its rate
+    (higher in a homopolymer).
+    Returns (edits, ln of the product of the edits' probabilities); edits is
+    MAX_EDITS + 1 when the parent does not fit in the read.
     """
     m = parent.shape[0]
     lo = start - band
@@ -111,52 +110,49 @@ def _align_log_lambda(parent, read, qual, start, band):
     if lo < 0 or hi > read.shape[0]:
         return MAX_EDITS + 1, 0.0
     width = hi - lo
-    big = 1 << 20
-    cost = np.full((m + 1, width + 1), big, np.int64)
+    insertion = np.empty(width, np.float64)
+    for j in range(width):
+        base = read[lo + j]
+        run = (lo + j > 0 and read[lo + j - 1] == base) or (
+            lo + j + 1 < read.shape[0] and read[lo + j + 1] == base)
+        insertion[j] = -math.log(INDEL_HOMOPOLYMER if run else INDEL_OTHER)
+    deletion = np.empty(m, np.float64)
+    for i in range(m):
+        run = (i > 0 and parent[i - 1] == parent[i]) or (i + 1 < m and parent[i + 1] == parent[i])
+        deletion[i] = -math.log(INDEL_HOMOPOLYMER if run else INDEL_OTHER)
+    big = 1e300
+    cost = np.full((m + 1, width + 1), big)
+    edits = np.zeros((m + 1, width + 1), np.int64)
     for j in range(width + 1):
-        cost[0, j] = 0  # the parent may start anywhere in the read's stretch
+        cost[0, j] = 0.0  # the parent may start anywhere in the read's stretch
     for i in range(1, m + 1):
         for j in range(width + 1):
             if abs((j - band) - i) > band:
                 continue
-            best = big
+            best = cost[i - 1, j] + deletion[i - 1]
+            best_edits = edits[i - 1, j] + 1
             if j > 0:
-                best = cost[i - 1, j - 1] + (0 if parent[i - 1] == read[lo + j - 1] else 1)
-                best = min(best, cost[i, j - 1] + 1)
-            best = min(best, cost[i - 1, j] + 1)
+                same = parent[i - 1] == read[lo + j - 1]
+                diagonal = cost[i - 1, j - 1] + (0.0 if same else -math.log(error[i - 1] / 3.0))
+                if diagonal <= best:
+                    best = diagonal
+                    best_edits = edits[i - 1, j - 1] + (0 if same else 1)
+                inserted = cost[i, j - 1] + insertion[j - 1]
+                if inserted < best:
+                    best = inserted
+                    best_edits = edits[i, j - 1] + 1
             cost[i, j] = best
+            edits[i, j] = best_edits
     end = 0
     for j in range(width + 1):
         if cost[m, j] < cost[m, end]:
             end = j
-    edits = cost[m, end]
-    if edits > MAX_EDITS:
-        return edits, 0.0
-    log_lambda = 0.0
-    i, j = m, end
-    while i > 0:
-        here = cost[i, j]
-        if j > 0 and here == cost[i - 1, j - 1] + (0 if parent[i - 1] == read[lo + j - 1] else 1):
-            if parent[i - 1] != read[lo + j - 1]:
-                log_lambda += math.log(_error_probability(qual, lo + j - 1, DEFAULT_ERROR) / 3.0)
-            i -= 1
-            j -= 1
-        elif j > 0 and here == cost[i, j - 1] + 1:
-            base = read[lo + j - 1]
-            run = (j > 1 and read[lo + j - 2] == base) or (i < m and parent[i] == base)
-            log_lambda += math.log(INDEL_HOMOPOLYMER if run else INDEL_OTHER)
-            j -= 1
-        else:
-            base = parent[i - 1]
-            run = (i > 1 and parent[i - 2] == base) or (i < m and parent[i] == base)
-            log_lambda += math.log(INDEL_HOMOPOLYMER if run else INDEL_OTHER)
-            i -= 1
-    return edits, log_lambda
+    return edits[m, end], -cost[m, end]
 
 
 @njit(cache=True, nogil=True)
-def find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_offset, best_length,
-                 best_window, read_arena, qual_arena):
+def find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept, kept_offset,
+                 kept_length, kept_window, row_profile, profiles, read_arena):
     """Parent row of each window (-1: none), for windows explained as errors of a bigger one."""
     parents_list = np.empty(n_rows, np.int64)
     n_parents = 0
@@ -168,15 +164,15 @@ def find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_offse
         parents_list[:n_parents], win_offset, win_width, win_arena)
     size = table_code.shape[0]
     parent_of = np.full(n_rows, -1, np.int64)
-    has_qual = qual_arena.shape[0] > 0
+    error = np.empty(win_width.max() if n_rows else 1, np.float64)
     seen_parent = np.empty(_MAX_CANDIDATES, np.int64)
     seen_start = np.empty(_MAX_CANDIDATES, np.int64)
     log_alpha = math.log(ALPHA)
     for child in range(n_rows):
-        read = read_arena[best_offset[child]:best_offset[child] + best_length[child]]
-        qual = qual_arena[best_offset[child]:best_offset[child] + best_length[child]] \
-            if has_qual else qual_arena[:0]
-        window_at = best_window[child]
+        best = best_kept[child]
+        offset = kept_offset[child, best]
+        read = read_arena[offset:offset + kept_length[child, best]]
+        window_at = kept_window[child, best]
         first = max(0, window_at - MAX_SHIFT)
         last = min(read.shape[0] - SEGMENT, window_at + win_width[child] + MAX_SHIFT - SEGMENT)
         n_seen = 0
@@ -211,8 +207,14 @@ def find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_offse
                 seen_parent[n_seen] = parent
                 seen_start[n_seen] = start
                 n_seen += 1
-                window = win_arena[win_offset[parent]:win_offset[parent] + win_width[parent]]
-                edits, log_lambda = _align_log_lambda(window, read, qual, start, MAX_EDITS)
+                width = win_width[parent]
+                window = win_arena[win_offset[parent]:win_offset[parent] + width]
+                if row_profile[parent] >= 0:
+                    for i in range(width):
+                        error[i] = ERROR_SLACK * profiles[row_profile[parent], i] / row_count[parent]
+                else:
+                    error[:width] = DEFAULT_ERROR
+                edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS)
                 if edits > MAX_EDITS:
                     continue
                 score = log_poisson_tail(row_count[child],

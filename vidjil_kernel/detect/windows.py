@@ -6,8 +6,11 @@ allocates.  For each distinct window it keeps the read count, the summed read
 length, the reads on the reverse strand, the best e-value, and up to
 ``READS_KEPT`` reads (with qualities) that cover the most sequence around the
 window: the best one represents the window when merging sequencing errors, and
-all of them make the consensus of a clone.  Memory grows with the number of
-distinct windows, not with the number of reads.
+all of them make the consensus of a clone.  Windows seen at least twice also get
+an *error profile*: the summed error probabilities (from base qualities) of their
+reads at each window position, i.e. how many reads of the window are expected to
+carry an error there, which the error merging needs.  Memory grows with the number
+of distinct windows, not with the number of reads.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from vidjil_kernel.detect.encode import COMPLEMENT
 
 READS_KEPT = 5
 EMPTY = -1
+#: Phred score -> error probability
+ERROR_OF_PHRED = (10.0 ** (-np.arange(256) / 10.0)).astype(np.float32)
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
@@ -66,12 +71,14 @@ def add_batch(seq, qual, offsets, status, rec, strand, win_start, win_width_in, 
               slots, keys, win_offset, win_width, win_arena, win_used,
               row_rec, row_count, row_length_sum, row_reverse, row_best_e,
               kept_offset, kept_length, kept_score, kept_window, kept_count,
-              read_arena, qual_arena, read_used, n_rows, row_of_read):
-    """Add the analysed reads of a batch; returns (n_rows, win_used, read_used).
+              read_arena, qual_arena, read_used, n_rows, row_profile, profiles, n_profiles,
+              row_of_read):
+    """Add the analysed reads of a batch; returns (n_rows, win_used, read_used, n_profiles).
 
-    ``qual`` is empty for FASTA.  The caller guarantees room for one new row, one
-    window and one read per read of the batch.  ``row_of_read`` receives each read's
-    row (-1 when not analysed).
+    ``qual`` is empty for FASTA (no error profiles then, nor when ``profiles`` has no
+    column).  The caller guarantees room for one new row, one window, one read and
+    one profile per read of the batch.  ``row_of_read`` receives each read's row
+    (-1 when not analysed).
     """
     max_len = 0
     for r in range(offsets.shape[0] - 1):
@@ -79,6 +86,7 @@ def add_batch(seq, qual, offsets, status, rec, strand, win_start, win_width_in, 
     oriented = np.empty(max_len, np.uint8)
     oriented_qual = np.empty(max_len, np.uint8)
     has_qual = qual.shape[0] > 0
+    profiled = has_qual and profiles.shape[1] > 0
     for r in range(offsets.shape[0] - 1):
         row_of_read[r] = -1
         if status[r] != 0:
@@ -107,12 +115,24 @@ def add_batch(seq, qual, offsets, status, rec, strand, win_start, win_width_in, 
             row_reverse[row] = 0
             row_best_e[row] = np.inf
             kept_count[row] = 0
+            row_profile[row] = EMPTY
         row_of_read[r] = row
         row_count[row] += 1
         row_length_sum[row] += length
         if strand[r] < 0:
             row_reverse[row] += 1
         row_best_e[row] = min(row_best_e[row], log10_e[r])
+        if profiled and row_count[row] >= 2:
+            if row_count[row] == 2:  # the first read of the window is its kept read 0
+                profile = n_profiles
+                n_profiles += 1
+                row_profile[row] = profile
+                first = kept_offset[row, 0] + kept_window[row, 0]
+                for i in range(width):
+                    profiles[profile, i] = ERROR_OF_PHRED[qual_arena[first + i]]
+            profile = row_profile[row]
+            for i in range(width):
+                profiles[profile, i] += ERROR_OF_PHRED[oriented_qual[start + i]]
         # keep the reads covering the most sequence around the window
         score = length - width
         slot = -1
@@ -136,7 +156,7 @@ def add_batch(seq, qual, offsets, status, rec, strand, win_start, win_width_in, 
                 if has_qual:
                     qual_arena[read_used + i] = oriented_qual[i]
             read_used += length
-    return n_rows, win_used, read_used
+    return n_rows, win_used, read_used, n_profiles
 
 
 @njit(cache=True, nogil=True)
@@ -185,9 +205,12 @@ def compact_reads(kept_offset, kept_length, kept_count, n_rows, read_arena, qual
 class WindowTable:
     """Distinct windows of one sample, their counts and a few of their reads."""
 
-    def __init__(self, has_qual: bool, rows: int = 1 << 14, arena: int = 1 << 22) -> None:
+    def __init__(self, has_qual: bool, window: int, rows: int = 1 << 14,
+                 arena: int = 1 << 22) -> None:
         self.has_qual = has_qual
         self.n_rows = 0
+        self.n_profiles = 0
+        self.profiles = np.zeros((rows if has_qual else 0, max(window, 0)), np.float32)
         self.win_used = 0
         self.read_used = 0
         self._allocate_rows(rows)
@@ -218,12 +241,18 @@ class WindowTable:
         grow("kept_score", np.int32, (capacity, READS_KEPT))
         grow("kept_window", np.int32, (capacity, READS_KEPT))
         grow("kept_count", np.int32, (capacity,))
+        grow("row_profile", np.int64, (capacity,))
         self.slots = np.full(2 * capacity, EMPTY, np.int64)
         rehash(self.keys, n, self.slots)
 
     def _reserve(self, reads: int, read_bytes: int) -> None:
         if self.n_rows + reads > self.keys.shape[0]:
             self._allocate_rows(max(2 * self.keys.shape[0], self.n_rows + reads))
+        if self.has_qual and self.n_profiles + reads > self.profiles.shape[0]:
+            grown = np.zeros((max(2 * self.profiles.shape[0], self.n_profiles + reads),
+                              self.profiles.shape[1]), np.float32)
+            grown[:self.n_profiles] = self.profiles[:self.n_profiles]
+            self.profiles = grown
         if self.win_used + read_bytes > self.win_arena.shape[0]:
             grown = np.empty(max(2 * self.win_arena.shape[0], self.win_used + read_bytes),
                              np.uint8)
@@ -245,7 +274,7 @@ class WindowTable:
         n = offsets.shape[0] - 1
         self._reserve(n, int(offsets[-1] - offsets[0]))
         row_of_read = np.empty(n, np.int64)
-        self.n_rows, self.win_used, self.read_used = add_batch(
+        self.n_rows, self.win_used, self.read_used, self.n_profiles = add_batch(
             seq, qual if qual is not None else np.empty(0, np.uint8), offsets,
             calls["status"], calls["rec"], calls["strand"], calls["win_start"],
             calls["win_width"], calls["log10_evalue"],
@@ -253,7 +282,8 @@ class WindowTable:
             self.win_used, self.row_rec, self.row_count, self.row_length_sum,
             self.row_reverse, self.row_best_e, self.kept_offset, self.kept_length,
             self.kept_score, self.kept_window, self.kept_count, self.read_arena,
-            self.qual_arena, self.read_used, self.n_rows, row_of_read)
+            self.qual_arena, self.read_used, self.n_rows, self.row_profile, self.profiles,
+            self.n_profiles, row_of_read)
         return row_of_read
 
     def window(self, row: int) -> bytes:

@@ -1,0 +1,234 @@
+"""One detection run over one reads file: stream, affect, count windows, merge, report.
+
+``Detector`` holds what does not depend on the input (the preset's k-mer index,
+the options), so several files are analysed with one index.  Memory: one batch of
+reads plus the window table (which grows with the number of distinct windows).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from vidjil_kernel import __version__
+from vidjil_kernel.detect import affect
+from vidjil_kernel.detect.consensus import consensus
+from vidjil_kernel.detect.diversity import diversity
+from vidjil_kernel.detect.index import KmerIndex, build_index
+from vidjil_kernel.detect.merge import find_parents, resolve_roots
+from vidjil_kernel.detect.windows import WindowTable
+from vidjil_kernel.germline import Preset
+from vidjil_kernel.reads import BatchReader
+from vidjil_kernel.results import Clone, SampleResult
+
+UNEXPECTED = "xxx"
+#: read count assumed for the e-value when the input size is unknown (standard input)
+UNKNOWN_READS = 1_000_000
+
+
+@dataclass
+class DetectOptions:
+    """Options of a detection run (the CLI documents each one)."""
+
+    window: int = 50  # 0: the whole read is the window
+    evalue: float = 1.0
+    min_reads: int = 5
+    max_designations: int | None = 100  # None: all clones
+    unexpected: bool = False
+    batch_reads: int = 65536
+
+
+@dataclass
+class Progress:
+    """What a progress display needs, updated after each batch."""
+
+    reads: int = 0
+    analysed: int = 0
+    bytes_done: int = 0
+    total_bytes: int | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def reads_per_second(self) -> float:
+        return self.reads / max(time.monotonic() - self.started, 1e-9)
+
+
+@dataclass
+class ReadAssignment:
+    """Per-read calls of one batch, for ``--per-read`` output (row -1: not analysed)."""
+
+    names: np.ndarray
+    name_offsets: np.ndarray
+    rows: np.ndarray
+    reverse: np.ndarray
+
+
+def _recombinations(preset: Preset, unexpected: bool) -> list[tuple[str, list[str], list[str]]]:
+    recombinations = [(system.name, r.five, r.three)
+                      for system in preset.systems.values() for r in system.recombinations]
+    if unexpected:
+        known = {(tuple(f), tuple(t)) for _, f, t in recombinations}
+        fives = list(dict.fromkeys(tuple(f) for _, f, _ in recombinations))
+        threes = list(dict.fromkeys(tuple(t) for _, _, t in recombinations))
+        recombinations += [(UNEXPECTED, list(f), list(t)) for f in fives for t in threes
+                           if (f, t) not in known]
+    return recombinations
+
+
+class Detector:
+    """Detects V(D)J recombinations and clones in reads, for one preset and options."""
+
+    def __init__(self, preset: Preset, options: DetectOptions | None = None) -> None:
+        self.preset = preset
+        self.options = options or DetectOptions()
+        recombinations = _recombinations(preset, self.options.unexpected)
+        files = {f for _, five, three in recombinations for f in (*five, *three)}
+        groups = {f: [a.sequence for a in preset.alleles(f)] for f in files}
+        self.index: KmerIndex = build_index(groups, recombinations)
+        self.five, self.three, self.system_of_rec = self.index.recombination_arrays()
+        self.systems = self.index.systems
+        short = self.index.short
+        empty_table = np.zeros(1, np.uint8)
+        self._tables = (
+            self.index.main.table, self.index.main.seed.runs(), self.index.main.seed.span,
+            self.index.main.plus, self.index.main.minus,
+            short.table if short else empty_table,
+            short.seed.runs() if short else np.zeros((0, 3), np.int64),
+            short.seed.span if short else 0,
+            short.plus if short else np.zeros(1, np.uint32),
+            short.minus if short else np.zeros(1, np.uint32),
+        )
+        self._load = self.index.main.load + (short.load if short else 0.0)
+
+    def _log_factor(self, reads: float) -> float:
+        """ln of (tests per read x reads): the e-value's multiplicity."""
+        return math.log(2 * len(self.five)) + math.log(max(reads, 1.0))
+
+    def affect(self, seq: np.ndarray, offsets: np.ndarray, reads: float) -> dict[str, np.ndarray]:
+        """Per-read calls (see ``affect.affect_batch``) of reads in a file of ``reads`` reads."""
+        n = offsets.shape[0] - 1
+        calls = {
+            "status": np.empty(n, np.int8), "rec": np.empty(n, np.int32),
+            "strand": np.empty(n, np.int8), "win_start": np.empty(n, np.int32),
+            "win_width": np.empty(n, np.int32), "log10_evalue": np.empty(n, np.float64),
+            "end5": np.empty(n, np.int32), "start3": np.empty(n, np.int32),
+        }
+        affect.affect_batch(
+            seq, offsets, *self._tables, self.five, self.three, self._load,
+            self._log_factor(reads), math.log(self.options.evalue), self.options.window,
+            calls["status"], calls["rec"], calls["strand"], calls["win_start"],
+            calls["win_width"], calls["log10_evalue"], calls["end5"], calls["start3"])
+        return calls
+
+    def run(self, source: str | os.PathLike, *,
+            progress: Callable[[Progress], None] | None = None,
+            per_read: Callable[[ReadAssignment], None] | None = None,
+            commandline: str | None = None) -> tuple[SampleResult, WindowTable, np.ndarray]:
+        """Analyse one reads file (or ``-``).
+
+        Returns the result, the window table and the final clone row of each table row
+        (for per-read outputs).
+        """
+        reader = BatchReader(source, batch_reads=self.options.batch_reads)
+        state = Progress(total_bytes=reader.total_bytes)
+        table: WindowTable | None = None
+        reasons = np.zeros(len(affect.REASONS) + 1, np.int64)
+        by_system = np.zeros(len(self.systems), np.int64)
+        expected_reads: float | None = None
+        with reader:
+            for batch in reader:
+                if expected_reads is None:
+                    expected_reads = self._expected_reads(reader)
+                calls = self.affect(batch.seq, batch.offsets, expected_reads)
+                if table is None:
+                    table = WindowTable(batch.qual is not None, self.options.window)
+                rows = table.add(batch.seq, batch.qual, batch.offsets, calls)
+                analysed = calls["status"] == affect.ANALYSED
+                reasons += np.bincount(calls["status"], minlength=len(reasons))
+                by_system += np.bincount(self.system_of_rec[calls["rec"][analysed]],
+                                         minlength=len(self.systems))
+                state.reads += batch.n
+                state.analysed += int(analysed.sum())
+                state.bytes_done = reader.bytes_read
+                if per_read is not None:
+                    per_read(ReadAssignment(batch.names, batch.name_offsets, rows,
+                                            calls["strand"] < 0))
+                if progress is not None:
+                    progress(state)
+        if table is None:
+            table = WindowTable(False, self.options.window, rows=1, arena=1)
+        roots = self._merge(table)
+        result = self._result(source, table, roots, reasons, by_system, state, commandline)
+        return result, table, roots
+
+    def _expected_reads(self, reader: BatchReader) -> float:
+        """Reads in the whole input, estimated from the part read (size unknown: a default)."""
+        if reader.total_bytes and reader.bytes_read:
+            return reader.records_read * reader.total_bytes / reader.bytes_read
+        return float(UNKNOWN_READS)
+
+    @staticmethod
+    def _merge(table: WindowTable) -> np.ndarray:
+        n = table.n_rows
+        best = np.argmax(table.kept_score[:n], axis=1) if n else np.zeros(0, np.int64)
+        parent_of = find_parents(
+            n, table.row_count[:n], table.win_offset, table.win_width, table.win_arena, best,
+            table.kept_offset, table.kept_length, table.kept_window, table.row_profile,
+            table.profiles, table.read_arena)
+        return resolve_roots(parent_of)
+
+    def _result(self, source: str | os.PathLike, table: WindowTable, roots: np.ndarray,
+                reasons: np.ndarray, by_system: np.ndarray, state: Progress,
+                commandline: str | None) -> SampleResult:
+        n = table.n_rows
+        counts = np.bincount(roots, weights=table.row_count[:n], minlength=n).astype(np.int64)
+        lengths = np.bincount(roots, weights=table.row_length_sum[:n], minlength=n)
+        clone_rows = np.flatnonzero(counts)
+        clone_rows = clone_rows[np.lexsort((clone_rows, -counts[clone_rows]))]
+        system_of_row = self.system_of_rec[table.row_rec[:n]] if n else np.zeros(0, np.int64)
+        diversities = {"all": diversity(counts[clone_rows])}
+        for s, name in enumerate(self.systems):
+            in_system = clone_rows[system_of_row[clone_rows] == s]
+            if len(in_system):
+                diversities[name] = diversity(counts[in_system])
+        best_e = np.full(n, np.inf)
+        np.minimum.at(best_e, roots, table.row_best_e[:n])
+        clones = []
+        for rank, row in enumerate(clone_rows, start=1):
+            if counts[row] < self.options.min_reads:
+                break
+            sequence, window_start, quality = consensus(table.kept_reads(row))
+            clones.append(Clone(
+                id=table.window(row).decode("ascii"),
+                locus=self.systems[system_of_row[row]],
+                reads=int(counts[row]),
+                sequence=sequence,
+                window_start=window_start,
+                average_read_length=float(lengths[row] / counts[row]),
+                evalue=float(10.0 ** best_e[row]),
+                top=rank,
+                quality=quality,
+            ))
+        name = "-" if str(source) == "-" else Path(source).name
+        return SampleResult(
+            original_name=name,
+            producer=f"vidjil-kernel {__version__}",
+            timestamp=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+            commandline=commandline or shlex.join(sys.argv),
+            total_reads=state.reads,
+            analysed_reads=state.analysed,
+            reads_by_locus={s: int(c) for s, c in zip(self.systems, by_system) if c},
+            reasons={label: int(reasons[code]) for code, label in affect.REASONS.items()},
+            clones=clones,
+            diversity=diversities,
+            preset=self.preset.species,
+        )
