@@ -10,9 +10,9 @@ lambda = parent reads x product of the edits' error probabilities (substitution:
 the mean error probability of the parent's reads at that position, from their base
 qualities, /3 for the base; indel: higher inside a homopolymer), the chance of seeing at least the child's count is at least ALPHA.
 A real variant (e.g. a somatic hypermutation subclone) is too abundant to pass;
-an exact shifted copy always passes.  Candidates are found through exact
-``SEGMENT``-mers of the parents' windows (pigeonhole: with at most 3 edits, one of
-4 segments of a 50-nt window is intact).
+an exact shifted copy always passes.  Candidates are found through exact segments of the parents' windows, cut
+into MAX_EDITS + 1 pieces (pigeonhole: with at most 3 edits, one of 4 pieces is
+intact; pieces of 12 nt for 50-nt windows).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from numba import njit
 
 from vidjil_kernel.detect.affect import log_poisson_tail
 
-SEGMENT = 12
+MAX_SEGMENT = 12
+MIN_SEGMENT = 6
 MAX_EDITS = 3
 MAX_SHIFT = 20
 ALPHA = 1e-4
@@ -39,9 +40,9 @@ _MAX_CANDIDATES = 16
 
 
 @njit(cache=True, nogil=True)
-def _segment_code(data, start):
+def _segment_code(data, start, segment):
     code = 0
-    for i in range(start, start + SEGMENT):
+    for i in range(start, start + segment):
         c = data[i]
         if c == 65:
             v = 0
@@ -58,22 +59,22 @@ def _segment_code(data, start):
 
 
 @njit(cache=True, nogil=True)
-def _build_segment_index(parents, win_offset, win_width, win_arena):
+def _build_segment_index(parents, win_offset, win_width, win_arena, segment):
     """Sorted (code, parent, offset) of the parents' window segments, plus a hash of codes."""
     total = 0
     for p in parents:
-        total += win_width[p] // SEGMENT
+        total += win_width[p] // segment
     codes = np.empty(total, np.int64)
     owner = np.empty(total, np.int64)
     where = np.empty(total, np.int64)
     n = 0
     for p in parents:
-        for s in range(win_width[p] // SEGMENT):
-            code = _segment_code(win_arena, win_offset[p] + s * SEGMENT)
+        for s in range(win_width[p] // segment):
+            code = _segment_code(win_arena, win_offset[p] + s * segment, segment)
             if code >= 0:
                 codes[n] = code
                 owner[n] = p
-                where[n] = s * SEGMENT
+                where[n] = s * segment
                 n += 1
     order = np.argsort(codes[:n], kind="mergesort")
     codes, owner, where = codes[:n][order], owner[:n][order], where[:n][order]
@@ -160,8 +161,12 @@ def find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept,
         if row_count[row] >= 2:
             parents_list[n_parents] = row
             n_parents += 1
+    narrowest = MAX_SEGMENT * (MAX_EDITS + 1)
+    for p in parents_list[:n_parents]:
+        narrowest = min(narrowest, win_width[p])
+    segment = max(MIN_SEGMENT, min(MAX_SEGMENT, narrowest // (MAX_EDITS + 1)))
     codes, owner, where, table_code, table_first = _build_segment_index(
-        parents_list[:n_parents], win_offset, win_width, win_arena)
+        parents_list[:n_parents], win_offset, win_width, win_arena, segment)
     size = table_code.shape[0]
     parent_of = np.full(n_rows, -1, np.int64)
     error = np.empty(win_width.max() if n_rows else 1, np.float64)
@@ -174,12 +179,12 @@ def find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept,
         read = read_arena[offset:offset + kept_length[child, best]]
         window_at = kept_window[child, best]
         first = max(0, window_at - MAX_SHIFT)
-        last = min(read.shape[0] - SEGMENT, window_at + win_width[child] + MAX_SHIFT - SEGMENT)
+        last = min(read.shape[0] - segment, window_at + win_width[child] + MAX_SHIFT - segment)
         n_seen = 0
         best_score = -np.inf
         best_parent = -1
         for pos in range(first, last + 1):
-            code = _segment_code(read, pos)
+            code = _segment_code(read, pos, segment)
             if code < 0:
                 continue
             slot = (code * 0x9E3779B1) & (size - 1)

@@ -84,6 +84,10 @@ def _recombinations(preset: Preset, unexpected: bool) -> list[tuple[str, list[st
     return recombinations
 
 
+def _reverse_complement(sequence: str) -> str:
+    return sequence.translate(str.maketrans("ACGTN", "TGCAN"))[::-1]
+
+
 class Detector:
     """Detects V(D)J recombinations and clones in reads, for one preset and options."""
 
@@ -128,6 +132,28 @@ class Detector:
             calls["status"], calls["rec"], calls["strand"], calls["win_start"],
             calls["win_width"], calls["log10_evalue"], calls["end5"], calls["start3"])
         return calls
+
+    def affect_sequences(self, sequences: list[str]) -> list[tuple[str | None, str]]:
+        """(system or None, sequence on the recombination's forward strand or reason) per sequence.
+
+        For single sequences (a curated collection, a user's pasted sequence): the
+        e-value counts the sequences given as the whole input.
+        """
+        encoded = [s.upper().encode("ascii") for s in sequences]
+        seq = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
+        offsets = np.concatenate([[0], np.cumsum([len(s) for s in encoded])]).astype(np.int64)
+        calls = self.affect(seq, offsets, float(len(sequences)))
+        out: list[tuple[str | None, str]] = []
+        for i, sequence in enumerate(sequences):
+            status = calls["status"][i]
+            if status != affect.ANALYSED:
+                out.append((None, affect.REASONS[int(status)]))
+                continue
+            system = self.systems[self.system_of_rec[calls["rec"][i]]]
+            forward = sequence.upper() if calls["strand"][i] > 0 else _reverse_complement(
+                sequence.upper())
+            out.append((system, forward))
+        return out
 
     def run(self, source: str | os.PathLike, *,
             progress: Callable[[Progress], None] | None = None,

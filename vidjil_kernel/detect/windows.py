@@ -242,7 +242,7 @@ class WindowTable:
         grow("kept_window", np.int32, (capacity, READS_KEPT))
         grow("kept_count", np.int32, (capacity,))
         grow("row_profile", np.int64, (capacity,))
-        self.slots = np.full(2 * capacity, EMPTY, np.int64)
+        self.slots = np.full(1 << (2 * capacity - 1).bit_length(), EMPTY, np.int64)
         rehash(self.keys, n, self.slots)
 
     def _reserve(self, reads: int, read_bytes: int) -> None:

@@ -1,0 +1,142 @@
+"""Window counting, error merging, consensus and diversity on hand-made reads."""
+
+from __future__ import annotations
+
+import collections
+import random
+
+import numpy as np
+import pytest
+
+from tests import naive
+from vidjil_kernel.detect.consensus import consensus
+from vidjil_kernel.detect.diversity import diversity
+from vidjil_kernel.detect.merge import find_parents, resolve_roots
+from vidjil_kernel.detect.windows import READS_KEPT, WindowTable
+
+W = 20
+
+
+def random_dna(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("ACGT") for _ in range(n))
+
+
+def add_reads(table: WindowTable, reads: list[tuple[str, int, int, int]],
+              quality: int | None = 30) -> np.ndarray:
+    """Add (read as given, strand, window start on the oriented read, width) to ``table``."""
+    seq = np.frombuffer("".join(r[0] for r in reads).encode(), np.uint8)
+    offsets = np.concatenate([[0], np.cumsum([len(r[0]) for r in reads])]).astype(np.int64)
+    qual = None if quality is None else np.full(len(seq), quality, np.uint8)
+    n = len(reads)
+    calls = {
+        "status": np.zeros(n, np.int8), "rec": np.zeros(n, np.int32),
+        "strand": np.array([r[1] for r in reads], np.int8),
+        "win_start": np.array([r[2] for r in reads], np.int32),
+        "win_width": np.array([r[3] for r in reads], np.int32),
+        "log10_evalue": np.full(n, -10.0),
+    }
+    return table.add(seq, qual, offsets, calls)
+
+
+def merge(table: WindowTable) -> np.ndarray:
+    n = table.n_rows
+    best = np.argmax(table.kept_score[:n], axis=1)
+    parent_of = find_parents(n, table.row_count[:n], table.win_offset, table.win_width,
+                             table.win_arena, best, table.kept_offset, table.kept_length,
+                             table.kept_window, table.row_profile, table.profiles,
+                             table.read_arena)
+    return resolve_roots(parent_of)
+
+
+def test_counts_kept_reads_and_growth_match_a_counter() -> None:
+    rng = random.Random(2)
+    windows = [random_dna(rng, W) for _ in range(30)]
+    table = WindowTable(True, W, rows=2, arena=64)  # tiny: forces growth and compaction
+    expected: collections.Counter[str] = collections.Counter()
+    longest: dict[str, int] = {}
+    for _ in range(6):
+        batch = []
+        for _ in range(50):
+            window = rng.choice(windows)
+            left, right = random_dna(rng, rng.randint(0, 30)), random_dna(rng, rng.randint(0, 30))
+            oriented = left + window + right
+            strand = rng.choice((1, -1))
+            read = oriented if strand > 0 else naive.reverse_complement(oriented)
+            batch.append((read, strand, len(left), W))
+            expected[window] += 1
+            longest[window] = max(longest.get(window, 0), len(oriented))
+        rows = add_reads(table, batch)
+        assert all(table.window(row).decode() == naive.reverse_complement(r[0])[r[2]:r[2] + W]
+                   if r[1] < 0 else table.window(row).decode() == r[0][r[2]:r[2] + W]
+                   for row, r in zip(rows, batch))
+    got = {table.window(r).decode(): int(table.row_count[r]) for r in range(table.n_rows)}
+    assert got == dict(expected)
+    for row in range(table.n_rows):
+        kept = table.kept_reads(row)
+        window = table.window(row).decode()
+        assert len(kept) == min(READS_KEPT, expected[window])
+        assert len(kept[0][0]) == longest[window]  # the best read covers the most
+        for sequence, _, start in kept:
+            assert sequence[start:start + W].tobytes().decode() == window
+
+
+def _clone_reads(rng: random.Random, window: str, count: int, shift: int = 0,
+                 ) -> list[tuple[str, int, int, int]]:
+    """Reads of one clone: 30 nt before and after the window, window placed ``shift`` off."""
+    left, right = random_dna(rng, 30), random_dna(rng, 30)
+    molecule = left + window + right
+    return [(molecule, 1, 30 + shift, W)] * count
+
+
+def test_errors_merge_into_their_clone_but_real_variants_do_not() -> None:
+    rng = random.Random(4)
+    parent = random_dna(rng, W)
+    substituted = parent[:8] + ("A" if parent[8] != "A" else "C") + parent[9:]
+    table = WindowTable(True, W)
+    flanks = random_dna(rng, 30), random_dna(rng, 30)
+    molecule = flanks[0] + parent + flanks[1]
+    error_molecule = flanks[0] + substituted + flanks[1]
+    reads = [(molecule, 1, 30, W)] * 1000
+    reads += [(error_molecule, 1, 30, W)]                   # one error read: merged
+    reads += [(molecule, 1, 33, W)] * 7                     # same clone, window shifted: merged
+    variant = parent[:12] + ("G" if parent[12] != "G" else "T") + parent[13:]
+    reads += [(flanks[0] + variant + flanks[1], 1, 30, W)] * 150  # too many for errors
+    rows = add_reads(table, reads, quality=30)
+    roots = merge(table)
+    assert roots[rows[1000]] == roots[rows[0]]
+    assert roots[rows[1001]] == roots[rows[0]]
+    assert roots[rows[-1]] != roots[rows[0]]
+
+
+def test_without_qualities_a_default_error_rate_is_used() -> None:
+    rng = random.Random(6)
+    parent = random_dna(rng, W)
+    child = parent[:5] + ("T" if parent[5] != "T" else "G") + parent[6:]
+    table = WindowTable(False, W)
+    rows = add_reads(table, _clone_reads(rng, parent, 500) + _clone_reads(rng, child, 1),
+                     quality=None)
+    roots = merge(table)
+    assert roots[rows[-1]] == roots[rows[0]]
+
+
+def test_consensus_votes_out_a_single_read_error() -> None:
+    reads = [
+        (np.frombuffer(b"AACCGGTTAC", np.uint8), np.full(10, 30, np.uint8), 2),
+        (np.frombuffer(b"ACCGGATACGT", np.uint8), np.full(11, 30, np.uint8), 1),
+        (np.frombuffer(b"CCGGTTACG", np.uint8), np.full(9, 30, np.uint8), 0),
+    ]
+    sequence, start, quality = consensus(reads)
+    assert sequence == "AACCGGTTACGT"
+    assert start == 2
+    assert quality is not None and len(quality) == len(sequence)
+
+
+def test_diversity_extremes_and_a_known_value() -> None:
+    one = diversity(np.array([100]))
+    assert (one.shannon, one.equitability, one.simpson) == (0.0, 0.0, 0.0)
+    flat = diversity(np.ones(50, np.int64))
+    assert flat.equitability == pytest.approx(1.0)
+    assert flat.simpson == pytest.approx(1.0)
+    mixed = diversity(np.array([2, 1, 1]))
+    assert mixed.shannon == pytest.approx(-(0.5 * np.log(0.5) + 2 * 0.25 * np.log(0.25)))
+    assert mixed.simpson == pytest.approx(1 - 2 / 12)
