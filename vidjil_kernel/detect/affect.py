@@ -216,10 +216,15 @@ def _place_window(center, length, w):
 @njit(cache=True, nogil=True)
 def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main_minus,
                  short_table, short_runs, short_span, short_plus, short_minus,
-                 rec_five, rec_three, load, log_factor, log_threshold, window,
+                 rec_five, rec_three, rec_rank, load, log_factor, log_threshold, window,
                  status, rec_out, strand_out, win_start, win_width, log10_evalue,
                  end5_out, start3_out):
     """Affect every read of a batch (see the module docstring).
+
+    Among recombinations significant for a read, the lowest ``rec_rank`` wins, then
+    the lowest e-value: a V(D)J read also holds the evidence of a D-J one, so a
+    recombination from a V (rank 0) is preferred to an incomplete one from a D
+    (rank 1), and both to an unexpected one (rank 2).
 
     ``window`` <= 0 takes the whole read as the window.  Outputs, per read: status
     (ANALYSED or a reason), recombination index, strand (+1/-1), window start and
@@ -281,7 +286,12 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
                 log5 = log_poisson_tail(split[0], split[2] * _side_load(rec_five[rec], load))
                 log3 = log_poisson_tail(split[1], split[3] * _side_load(rec_three[rec], load))
                 log_e = _log_add(log5, log3) + log_factor
-                if log_e < best_log_e:
+                if log_e <= log_threshold and best_log_e <= log_threshold:
+                    better = rec_rank[rec] < rec_rank[best_rec] or (
+                        rec_rank[rec] == rec_rank[best_rec] and log_e < best_log_e)
+                else:
+                    better = log_e < best_log_e
+                if better:
                     best_log_e = log_e
                     best_rec = rec
                     best_strand = strand

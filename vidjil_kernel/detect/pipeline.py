@@ -84,6 +84,11 @@ def _recombinations(preset: Preset, unexpected: bool) -> list[tuple[str, list[st
     return recombinations
 
 
+def _starts_with_d(preset: Preset, five: list[str]) -> bool:
+    """Whether a recombination's 5' side is a D (an incomplete D-J / D-D recombination)."""
+    return all(a.segment == "D" for f in five for a in preset.alleles(f))
+
+
 def _reverse_complement(sequence: str) -> str:
     return sequence.translate(str.maketrans("ACGTN", "TGCAN"))[::-1]
 
@@ -99,6 +104,9 @@ class Detector:
         groups = {f: [a.sequence for a in preset.alleles(f)] for f in files}
         self.index: KmerIndex = build_index(groups, recombinations)
         self.five, self.three, self.system_of_rec = self.index.recombination_arrays()
+        self.rank_of_rec = np.array(
+            [2 if system == UNEXPECTED else int(_starts_with_d(preset, five))
+             for system, five, _ in recombinations], np.int32)
         self.systems = self.index.systems
         short = self.index.short
         empty_table = np.zeros(1, np.uint8)
@@ -127,7 +135,7 @@ class Detector:
             "end5": np.empty(n, np.int32), "start3": np.empty(n, np.int32),
         }
         affect.affect_batch(
-            seq, offsets, *self._tables, self.five, self.three, self._load,
+            seq, offsets, *self._tables, self.five, self.three, self.rank_of_rec, self._load,
             self._log_factor(reads), math.log(self.options.evalue), self.options.window,
             calls["status"], calls["rec"], calls["strand"], calls["win_start"],
             calls["win_width"], calls["log10_evalue"], calls["end5"], calls["start3"])
@@ -137,7 +145,8 @@ class Detector:
         """(system or None, sequence on the recombination's forward strand or reason) per sequence.
 
         For single sequences (a curated collection, a user's pasted sequence): the
-        e-value counts the sequences given as the whole input.
+        e-value counts the sequences given as the whole input, and a sequence too short
+        for a window is still affected.
         """
         encoded = [s.upper().encode("ascii") for s in sequences]
         seq = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
@@ -146,7 +155,7 @@ class Detector:
         out: list[tuple[str | None, str]] = []
         for i, sequence in enumerate(sequences):
             status = calls["status"][i]
-            if status != affect.ANALYSED:
+            if status not in (affect.ANALYSED, affect.TOO_SHORT_WINDOW):
                 out.append((None, affect.REASONS[int(status)]))
                 continue
             system = self.systems[self.system_of_rec[calls["rec"][i]]]
