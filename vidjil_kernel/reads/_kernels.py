@@ -183,7 +183,8 @@ def parse_fastq(text, pos, end, at_eof, line, table, seq, offsets, qual, names, 
         while True:
             if pos >= end:
                 if at_eof:
-                    return ERR_TRUNCATED, pos, n, line, end, FIELD_PLUS, 0, 0
+                    missing = FIELD_PLUS if sequence_lines else FIELD_SEQUENCE
+                    return ERR_TRUNCATED, pos, n, line, end, missing, 0, 0
                 return NEED_MORE, record_pos, n, record_line, 0, 0, 0, 0
             first = text[pos]
             if first == PLUS:

@@ -90,8 +90,11 @@ class BatchReader(Iterator[ReadBatch]):
             raise StopIteration
         return batch
 
-    def _fill(self, want: int) -> None:
-        """Append at least ``want`` bytes of text (fewer only at the end of the input)."""
+    def _fill(self, want: int, parsed: int = 0) -> None:
+        """Append at least ``want`` bytes of text (fewer only at the end of the input).
+
+        ``parsed`` records of the current batch are complete (for error messages).
+        """
         remaining = self._end - self._start
         if self._start:
             self._text[:remaining] = self._text[self._start:self._end]
@@ -109,7 +112,7 @@ class BatchReader(Iterator[ReadBatch]):
                 raise InputFormatError(
                     self.path, f"gzip data is corrupt or truncated ({error}); test the file "
                     "with `gzip -t` and download or compress it again",
-                    record=self.records_read + 1, line=self._line + 1) from None
+                    record=self.records_read + parsed + 1, line=self._line + 1) from None
             if not got:
                 self._eof = True
                 return
@@ -167,7 +170,7 @@ class BatchReader(Iterator[ReadBatch]):
             if status in (k.BATCH_FULL, k.END):
                 break
             if status == k.NEED_MORE:
-                self._fill(max(self._block, self._end - self._start))
+                self._fill(max(self._block, self._end - self._start), parsed=n)
             else:
                 seq = _grown(seq, offsets[n])
                 qual = _grown(qual, offsets[n]) if fastq else qual
