@@ -84,11 +84,11 @@ def test_second_d_goes_to_d2_columns():
     clone = pinned_result().clones[0]
     designation = clone.designation
     designation.d.append(designation.d[0].__class__(["TRDD3*01"], 13, 14, del_left=0))
-    designation.inserts = ["CC", "", "G"]
+    designation.inserts = ["CC", "", ""]
     row = clone_row(clone)
     assert (row["d2_call"], row["d2_sequence_start"], row["d2_sequence_end"]) == (
         "TRDD3*01", "14", "14")
-    assert (row["np1"], row["np2"], row["np3"]) == ("CC", "", "G")
+    assert (row["np1"], row["np2"], row["np3"]) == ("CC", "", "")
 
 
 def test_per_read_rows_streamed_and_valid(tmp_path):

@@ -18,9 +18,10 @@ Layout written (one sample)::
              not_analysed: {reason: [n]}   <- extra key: reads not analysed, by reason
     clones:  id (the window), name, sequence, reads, top, germline,
              _average_read_length, warn: [{code, level, msg}],
-             seg: 5 / 4 (or 4a, 4b, ... for several D) / 3: {name, start, stop,
+             seg: 5 / 4 / 3: {name, start, stop,
                   delLeft, delRight, and alleles (all equal-best), score, evalue
-                  when known}; junction and cdr3: {start, stop, aa, productive,
+                  when known}; with several D, "4" is the first one and "4a",
+                  "4b"... all of them; junction and cdr3: {start, stop, aa, productive,
                   unproductive, in_frame, stop_codon}; evalue: {val};
                   designation_evalue: {val}; window: {start, stop};
                   quality: {start, stop, seq}; designation_locus: {info}
@@ -67,7 +68,8 @@ WHOLE_SAMPLE = "all"
 DIVERSITY_KEYS = {"shannon": "index_H_entropy", "equitability": "index_E_equitability",
                   "simpson": "index_Ds_diversity"}
 NOT_ANALYSED = "not_analysed"
-D_KEY = re.compile(r"4[a-z]?")
+#: several D segments, in order ("4" then repeats the first one)
+D_KEY = re.compile(r"4[a-z]")
 
 
 def write_vidjil(result: SampleResult, path: str | os.PathLike) -> Path:
@@ -146,10 +148,13 @@ def _designation_seg(designation: Designation, clone_locus: str) -> dict:
     seg: dict = {}
     if designation.v is not None:
         seg["5"] = _segment_dict(designation.v)
-    d_keys = ["4"] if len(designation.d) == 1 else [
-        f"4{chr(ord('a') + i)}" for i in range(len(designation.d))]
-    for key, segment in zip(d_keys, designation.d, strict=True):
-        seg[key] = _segment_dict(segment)
+    if designation.d:
+        # The client shows the D of "4" (getGene("4")); several D are also all
+        # given as "4a", "4b"... (its convertSeg keeps those only next to a "4").
+        seg["4"] = _segment_dict(designation.d[0])
+    if len(designation.d) > 1:
+        for i, segment in enumerate(designation.d):
+            seg[f"4{chr(ord('a') + i)}"] = _segment_dict(segment)
     if designation.j is not None:
         seg["3"] = _segment_dict(designation.j)
     junction = designation.junction
@@ -390,6 +395,8 @@ class _VidjilReader:
                     field: str) -> Designation | None:
         d_keys = sorted((key for key in seg if D_KEY.fullmatch(key)),
                         key=lambda key: self.span(seg[key], f"{field}.{key}"))
+        if "4" in seg and not d_keys:
+            d_keys = ["4"]
         if not ({"5", "3", "junction"} & set(seg) or d_keys):
             return None
         v = self.segment(seg.get("5"), f"{field}.5")
