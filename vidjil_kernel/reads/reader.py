@@ -17,7 +17,7 @@ import numpy as np
 from vidjil_kernel.exceptions import InputFormatError
 from vidjil_kernel.reads import _kernels as k
 from vidjil_kernel.reads.batch import ReadBatch
-from vidjil_kernel.reads.source import GzipDataError, InputSource
+from vidjil_kernel.reads.source import InputSource, StreamError
 
 DEFAULT_BATCH_READS = 65536
 DEFAULT_BLOCK_BYTES = 1 << 22
@@ -108,11 +108,9 @@ class BatchReader(Iterator[ReadBatch]):
         while self._end < goal:
             try:
                 got = self._source.readinto(view[self._end:goal])
-            except GzipDataError as error:
-                raise InputFormatError(
-                    self.path, f"gzip data is corrupt or truncated ({error}); test the file "
-                    "with `gzip -t` and download or compress it again",
-                    record=self.records_read + parsed + 1, line=self._line + 1) from None
+            except StreamError as error:
+                raise InputFormatError(self.path, str(error), record=self.records_read + parsed + 1,
+                                       line=self._line + 1) from None
             if not got:
                 self._eof = True
                 return
