@@ -141,8 +141,9 @@ class ReadAirrWriter:
 
     ``clones`` are the sample's clones; a read refers to its clone by index in
     that list, and its row repeats the clone's locus, calls, junction and
-    ``clone_id``.  Rows are written to a temporary file renamed into place by
-    ``close`` (``discard`` drops it), so a failed run leaves no partial file.
+    ``clone_id`` (``sequence`` is left empty: the reads are in the input file).
+    Rows are written to a temporary file renamed into place by ``close``
+    (``discard`` drops it), so a failed run leaves no partial file.
     """
 
     def __init__(self, path: str | os.PathLike, clones: Sequence[Clone]) -> None:
@@ -167,16 +168,18 @@ class ReadAirrWriter:
     def write_batch(self, batch: ReadBatch, clone_index: npt.NDArray[np.integer],
                     rev_comp: npt.NDArray[np.bool_]) -> None:
         """The reads of ``batch`` with ``clone_index >= 0`` (negative: not analysed)."""
+        keep = np.flatnonzero(np.asarray(clone_index) >= 0)
         names = batch.names.tobytes()
-        bounds = batch.name_offsets.tolist()
-        strands = (b"\t\tT", b"\t\tF")
+        starts = batch.name_offsets[keep].tolist()
+        ends = batch.name_offsets[keep + 1].tolist()
+        strands = np.asarray(rev_comp)[keep].tolist()
+        clones = np.asarray(clone_index)[keep].tolist()
+        marks = (b"\t\tF", b"\t\tT")
         tails = self._tails
-        rows = []
-        for i in np.flatnonzero(np.asarray(clone_index) >= 0).tolist():
-            name = names[bounds[i]:bounds[i + 1]]
-            if b'"' in name:
-                name = _escape(name.decode("utf-8", "replace")).encode()
-            rows.append(name + strands[0 if rev_comp[i] else 1] + tails[clone_index[i]])
+        rows = [names[start:end] + marks[strand] + tails[clone]
+                for start, end, strand, clone in zip(starts, ends, strands, clones, strict=True)]
+        if b'"' in names:
+            rows = [_escape_row(row) for row in rows]
         self._file.handle.write(b"".join(rows))
         self.rows += len(rows)
 
@@ -195,6 +198,14 @@ class ReadAirrWriter:
             self.close()
         else:
             self.discard()
+
+
+def _escape_row(row: bytes) -> bytes:
+    """Quote the read id (first field) of a row when it holds a double quote."""
+    name, rest = row.split(b"\t", 1)
+    if b'"' not in name:
+        return row
+    return _escape(name.decode("utf-8", "replace")).encode() + b"\t" + rest
 
 
 def _escape(field: str) -> str:

@@ -136,6 +136,10 @@ def parse_fastq(text, pos, end, at_eof, line, table, seq, offsets, qual, names, 
                 n, max_n):
     """Parse FASTQ records (4-line, or multi-line) into the batch arrays.
 
+    The quality may span several lines only when the sequence does: a 4-line
+    record whose quality line has the wrong length is then reported on that
+    line, instead of swallowing the next header as more quality.
+
     Parameters
     ----------
     text : uint8 array holding decompressed input; ``text[pos:end]`` is unparsed.
