@@ -328,3 +328,13 @@ def test_long_record_larger_than_a_block(tmp_path):
     path = write(tmp_path / "long.fa", f">long\n{sequence}\n>short\nAC\n")
     got, _ = read_all(path, block_bytes=1000, batch_reads=1)
     assert got == [("long", sequence, None), ("short", "AC", None)]
+
+
+def test_blank_lines_before_the_first_record_across_blocks(tmp_path):
+    text = "\r\n" * 5000 + "\n" + fastq_text(RECORDS) + "junk\n"
+    with pytest.raises(InputFormatError) as error:
+        read_all(write(tmp_path / "b.fq", text), block_bytes=64)
+    assert (error.value.record, error.value.line) == (4, 5001 + 12 + 1)
+    path = write(tmp_path / "start.fq", "\n" * 3000 + "ACGT\n")
+    with pytest.raises(InputFormatError, match="line 3001, record 1"):
+        read_all(path, block_bytes=100)

@@ -119,13 +119,14 @@ class BatchReader(Iterator[ReadBatch]):
     def _detect_format(self) -> None:
         """Skip a BOM and blank lines, then tell FASTA from FASTQ by the first character."""
         self._fill(self._block)
-        text = self._text
-        if bytes(text[:3]) == UTF8_BOM:
+        if bytes(self._text[:3]) == UTF8_BOM:
             self._start = 3
         while True:
-            first = self._start
+            text, first = self._text, self._start
             while first < self._end and text[first] in (k.NEWLINE, k.CARRIAGE_RETURN):
                 first += 1
+            self._line += int(np.count_nonzero(text[self._start:first] == k.NEWLINE))
+            self._start = first
             if first < self._end or self._eof:
                 break
             self._fill(self._block)
@@ -137,14 +138,14 @@ class BatchReader(Iterator[ReadBatch]):
         elif char == k.AT:
             self.format = "fastq"
         else:
-            line = int(np.count_nonzero(text[self._start:first] == k.NEWLINE)) + 1
             sample = bytes(text[first:min(self._end, first + 512)])
             if b"\x00" in sample or sum(byte >= 0x80 for byte in sample) > len(sample) // 4:
                 what = "binary data, not FASTA/FASTQ text (gzip is the only compression read)"
             else:
                 what = (f"expected '>' (FASTA) or '@' (FASTQ) at the start of the first record, "
                         f"found {self._snippet(first)!r}")
-            raise InputFormatError(self.path, what, record=1, line=line, field="header")
+            raise InputFormatError(self.path, what, record=1, line=self._line + 1,
+                                   field="header")
 
     def _parse_batch(self) -> ReadBatch | None:
         """Parse up to ``batch_reads`` records; None at the end of the input."""
