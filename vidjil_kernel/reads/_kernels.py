@@ -136,6 +136,10 @@ def parse_fastq(text, pos, end, at_eof, line, table, seq, offsets, qual, names, 
                 n, max_n):
     """Parse FASTQ records (4-line, or multi-line) into the batch arrays.
 
+    The quality may span several lines only when the sequence does: a 4-line
+    record whose quality line has the wrong length is then reported on that
+    line, instead of swallowing the next header as more quality.
+
     Parameters
     ----------
     text : uint8 array holding decompressed input; ``text[pos:end]`` is unparsed.
@@ -183,7 +187,8 @@ def parse_fastq(text, pos, end, at_eof, line, table, seq, offsets, qual, names, 
         while True:
             if pos >= end:
                 if at_eof:
-                    return ERR_TRUNCATED, pos, n, line, end, FIELD_PLUS, 0, 0
+                    missing = FIELD_PLUS if sequence_lines else FIELD_SEQUENCE
+                    return ERR_TRUNCATED, pos, n, line, end, missing, 0, 0
                 return NEED_MORE, record_pos, n, record_line, 0, 0, 0, 0
             first = text[pos]
             if first == PLUS:

@@ -17,7 +17,7 @@ import numpy as np
 from vidjil_kernel.exceptions import InputFormatError
 from vidjil_kernel.reads import _kernels as k
 from vidjil_kernel.reads.batch import ReadBatch
-from vidjil_kernel.reads.source import GzipDataError, InputSource
+from vidjil_kernel.reads.source import InputSource, StreamError
 
 DEFAULT_BATCH_READS = 65536
 DEFAULT_BLOCK_BYTES = 1 << 22
@@ -90,8 +90,11 @@ class BatchReader(Iterator[ReadBatch]):
             raise StopIteration
         return batch
 
-    def _fill(self, want: int) -> None:
-        """Append at least ``want`` bytes of text (fewer only at the end of the input)."""
+    def _fill(self, want: int, parsed: int = 0) -> None:
+        """Append at least ``want`` bytes of text (fewer only at the end of the input).
+
+        ``parsed`` records of the current batch are complete (for error messages).
+        """
         remaining = self._end - self._start
         if self._start:
             self._text[:remaining] = self._text[self._start:self._end]
@@ -105,11 +108,9 @@ class BatchReader(Iterator[ReadBatch]):
         while self._end < goal:
             try:
                 got = self._source.readinto(view[self._end:goal])
-            except GzipDataError as error:
-                raise InputFormatError(
-                    self.path, f"gzip data is corrupt or truncated ({error}); test the file "
-                    "with `gzip -t` and download or compress it again",
-                    record=self.records_read + 1, line=self._line + 1) from None
+            except StreamError as error:
+                raise InputFormatError(self.path, str(error), record=self.records_read + parsed + 1,
+                                       line=self._line + 1) from None
             if not got:
                 self._eof = True
                 return
@@ -118,13 +119,14 @@ class BatchReader(Iterator[ReadBatch]):
     def _detect_format(self) -> None:
         """Skip a BOM and blank lines, then tell FASTA from FASTQ by the first character."""
         self._fill(self._block)
-        text = self._text
-        if bytes(text[:3]) == UTF8_BOM:
+        if bytes(self._text[:3]) == UTF8_BOM:
             self._start = 3
         while True:
-            first = self._start
+            text, first = self._text, self._start
             while first < self._end and text[first] in (k.NEWLINE, k.CARRIAGE_RETURN):
                 first += 1
+            self._line += int(np.count_nonzero(text[self._start:first] == k.NEWLINE))
+            self._start = first
             if first < self._end or self._eof:
                 break
             self._fill(self._block)
@@ -136,14 +138,14 @@ class BatchReader(Iterator[ReadBatch]):
         elif char == k.AT:
             self.format = "fastq"
         else:
-            line = int(np.count_nonzero(text[self._start:first] == k.NEWLINE)) + 1
             sample = bytes(text[first:min(self._end, first + 512)])
             if b"\x00" in sample or sum(byte >= 0x80 for byte in sample) > len(sample) // 4:
                 what = "binary data, not FASTA/FASTQ text (gzip is the only compression read)"
             else:
                 what = (f"expected '>' (FASTA) or '@' (FASTQ) at the start of the first record, "
                         f"found {self._snippet(first)!r}")
-            raise InputFormatError(self.path, what, record=1, line=line, field="header")
+            raise InputFormatError(self.path, what, record=1, line=self._line + 1,
+                                   field="header")
 
     def _parse_batch(self) -> ReadBatch | None:
         """Parse up to ``batch_reads`` records; None at the end of the input."""
@@ -167,7 +169,7 @@ class BatchReader(Iterator[ReadBatch]):
             if status in (k.BATCH_FULL, k.END):
                 break
             if status == k.NEED_MORE:
-                self._fill(max(self._block, self._end - self._start))
+                self._fill(max(self._block, self._end - self._start), parsed=n)
             else:
                 seq = _grown(seq, offsets[n])
                 qual = _grown(qual, offsets[n]) if fastq else qual

@@ -23,7 +23,7 @@ from vidjil_kernel.exceptions import InputFormatError
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 GZIP_MAGIC = b"\x1f\x8b"
-#: errors a corrupt or truncated gzip stream raises while being read
+#: errors a corrupt or truncated gzip stream (or a failing disk) raises while being read
 GZIP_ERRORS = (OSError, EOFError, isal_zlib.error, zlib.error)
 OTHER_COMPRESSIONS = {
     b"BZh": "bzip2",
@@ -43,7 +43,7 @@ class CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # noqa: ANN001 - any writable buffer
+    def readinto(self, buffer: memoryview) -> int:
         got = self.raw.readinto(buffer)
         self.count += got or 0
         return got or 0
@@ -67,21 +67,25 @@ class InputSource:
         raw = sys.stdin.buffer if str(source) == STDIN else _open_file(Path(source))
         self.total_bytes = _regular_file_size(raw)
         self._counter = CountingReader(raw)
-        buffered = io.BufferedReader(self._counter, buffer_size=1 << 20)
-        magic = _peek(buffered, 6)
-        self.gzipped = magic.startswith(GZIP_MAGIC)
+        self._buffered = io.BufferedReader(self._counter, buffer_size=1 << 20)
+        try:
+            self.stream = self._decompressed(gzip_thread)
+        except BaseException:
+            self._buffered.close()
+            raise
+
+    def _decompressed(self, gzip_thread: bool) -> BinaryIO:
+        magic = _peek(self._buffered, 6)
         for prefix, kind in OTHER_COMPRESSIONS.items():
             if magic.startswith(prefix):
                 raise InputFormatError(self.name, f"{kind}-compressed input is not supported: "
                                        "decompress it, or recompress it with gzip", line=1)
-        self.stream: BinaryIO
+        self.gzipped = magic.startswith(GZIP_MAGIC)
         if not self.gzipped:
-            self.stream = buffered
-        elif gzip_thread:
-            self.stream = igzip_threaded.open(buffered, "rb", threads=1)
-        else:
-            self.stream = igzip.IGzipFile(fileobj=buffered, mode="rb")
-        self._buffered = buffered
+            return self._buffered
+        if gzip_thread:
+            return igzip_threaded.open(self._buffered, "rb", threads=1)
+        return igzip.IGzipFile(fileobj=self._buffered, mode="rb")
 
     @property
     def bytes_read(self) -> int:
@@ -92,15 +96,19 @@ class InputSource:
         try:
             return self.stream.readinto(buffer)
         except GZIP_ERRORS as error:
-            raise GzipDataError(str(error) or type(error).__name__) from None
+            detail = str(error) or type(error).__name__
+            if self.gzipped:
+                raise StreamError(f"gzip data is corrupt or truncated ({detail}); test the file "
+                                  "with `gzip -t` and download or compress it again") from None
+            raise StreamError(f"cannot read the file ({detail})") from None
 
     def close(self) -> None:
         self.stream.close()
         self._buffered.close()
 
 
-class GzipDataError(Exception):
-    """The gzip stream is corrupt or truncated (the reader adds the position)."""
+class StreamError(Exception):
+    """The input cannot be read further: corrupt gzip, I/O error (the reader adds the position)."""
 
 
 def _open_file(path: Path) -> BinaryIO:
