@@ -59,8 +59,8 @@ def _segment_code(data, start, segment):
 
 
 @njit(cache=True, nogil=True)
-def _build_segment_index(parents, win_offset, win_width, win_arena, segment):
-    """Sorted (code, parent, offset) of the parents' window segments, plus a hash of codes."""
+def _segments(parents, win_offset, win_width, win_arena, segment):
+    """(code, parent, offset) of every segment of the parents' windows (unsorted)."""
     total = 0
     for p in parents:
         total += win_width[p] // segment
@@ -76,8 +76,13 @@ def _build_segment_index(parents, win_offset, win_width, win_arena, segment):
                 owner[n] = p
                 where[n] = s * segment
                 n += 1
-    order = np.argsort(codes[:n], kind="mergesort")
-    codes, owner, where = codes[:n][order], owner[:n][order], where[:n][order]
+    return codes[:n], owner[:n], where[:n]
+
+
+@njit(cache=True, nogil=True)
+def _hash_first(codes):
+    """Open-addressing table: code -> index of its first entry in the sorted ``codes``."""
+    n = codes.shape[0]
     size = 1
     while size < 2 * n + 2:
         size *= 2
@@ -91,7 +96,7 @@ def _build_segment_index(parents, win_offset, win_width, win_arena, segment):
             slot = (slot + 1) & (size - 1)
         table_code[slot] = codes[i]
         table_first[slot] = i
-    return codes, owner, where, table_code, table_first
+    return table_code, table_first
 
 
 @njit(cache=True, nogil=True)
@@ -152,21 +157,10 @@ def _align_log_lambda(parent, error, read, start, band):
 
 
 @njit(cache=True, nogil=True)
-def find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept, kept_offset,
-                 kept_length, kept_window, row_profile, profiles, read_arena):
-    """Parent row of each window (-1: none), for windows explained as errors of a bigger one."""
-    parents_list = np.empty(n_rows, np.int64)
-    n_parents = 0
-    for row in range(n_rows):
-        if row_count[row] >= 2:
-            parents_list[n_parents] = row
-            n_parents += 1
-    narrowest = MAX_SEGMENT * (MAX_EDITS + 1)
-    for p in parents_list[:n_parents]:
-        narrowest = min(narrowest, win_width[p])
-    segment = max(MIN_SEGMENT, min(MAX_SEGMENT, narrowest // (MAX_EDITS + 1)))
-    codes, owner, where, table_code, table_first = _build_segment_index(
-        parents_list[:n_parents], win_offset, win_width, win_arena, segment)
+def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept, kept_offset,
+                  kept_length, kept_window, row_profile, profiles, read_arena, segment, codes,
+                  owner, where, table_code, table_first):
+    """Parent row of each window (-1: none), given the sorted segment index of the parents."""
     size = table_code.shape[0]
     parent_of = np.full(n_rows, -1, np.int64)
     error = np.empty(win_width.max() if n_rows else 1, np.float64)
@@ -232,6 +226,28 @@ def find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept,
                     best_parent = parent
         parent_of[child] = best_parent
     return parent_of
+
+
+def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
+                 win_width: np.ndarray, win_arena: np.ndarray, best_kept: np.ndarray,
+                 kept_offset: np.ndarray, kept_length: np.ndarray, kept_window: np.ndarray,
+                 row_profile: np.ndarray, profiles: np.ndarray,
+                 read_arena: np.ndarray) -> np.ndarray:
+    """Parent row of each window (-1: none), for windows explained as errors of a bigger one.
+
+    Parents are the windows seen at least twice.  (Sorting happens here, in numpy,
+    to keep the kernels quick to compile.)
+    """
+    parents = np.flatnonzero(row_count[:n_rows] >= 2)
+    narrowest = int(win_width[parents].min()) if len(parents) else MAX_SEGMENT * (MAX_EDITS + 1)
+    segment = max(MIN_SEGMENT, min(MAX_SEGMENT, narrowest // (MAX_EDITS + 1)))
+    codes, owner, where = _segments(parents, win_offset, win_width, win_arena, segment)
+    order = np.argsort(codes, kind="stable")
+    codes, owner, where = codes[order], owner[order], where[order]
+    table_code, table_first = _hash_first(codes)
+    return _find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept,
+                         kept_offset, kept_length, kept_window, row_profile, profiles,
+                         read_arena, segment, codes, owner, where, table_code, table_first)
 
 
 @njit(cache=True, nogil=True)

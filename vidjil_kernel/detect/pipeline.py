@@ -55,11 +55,26 @@ class Progress:
     analysed: int = 0
     bytes_done: int = 0
     total_bytes: int | None = None
+    done: bool = False
     started: float = field(default_factory=time.monotonic)
 
     @property
     def reads_per_second(self) -> float:
         return self.reads / max(time.monotonic() - self.started, 1e-9)
+
+
+@dataclass
+class DetectionRun:
+    """A finished run: the result, and what per-read outputs need to find each read's clone.
+
+    ``roots[row]`` is the final window (clone) of each window of ``table``;
+    ``clone_rows[i]`` is the window of ``result.clones[i]``.
+    """
+
+    result: SampleResult
+    table: WindowTable
+    roots: np.ndarray
+    clone_rows: list[int]
 
 
 @dataclass
@@ -100,6 +115,7 @@ class Detector:
         self.preset = preset
         self.options = options or DetectOptions()
         recombinations = _recombinations(preset, self.options.unexpected)
+        self.recombinations = recombinations
         files = {f for _, five, three in recombinations for f in (*five, *three)}
         groups = {f: [a.sequence for a in preset.alleles(f)] for f in files}
         self.index: KmerIndex = build_index(groups, recombinations)
@@ -167,12 +183,8 @@ class Detector:
     def run(self, source: str | os.PathLike, *,
             progress: Callable[[Progress], None] | None = None,
             per_read: Callable[[ReadAssignment], None] | None = None,
-            commandline: str | None = None) -> tuple[SampleResult, WindowTable, np.ndarray]:
-        """Analyse one reads file (or ``-``).
-
-        Returns the result, the window table and the final clone row of each table row
-        (for per-read outputs).
-        """
+            commandline: str | None = None) -> DetectionRun:
+        """Analyse one reads file (or ``-``); clones are not designated yet (``designate``)."""
         reader = BatchReader(source, batch_reads=self.options.batch_reads)
         state = Progress(total_bytes=reader.total_bytes)
         table: WindowTable | None = None
@@ -201,9 +213,31 @@ class Detector:
                     progress(state)
         if table is None:
             table = WindowTable(False, self.options.window, rows=1, arena=1)
+        state.done = True
+        if progress is not None:
+            progress(state)
         roots = self._merge(table)
-        result = self._result(source, table, roots, reasons, by_system, state, commandline)
-        return result, table, roots
+        result, clone_rows = self._result(source, table, roots, reasons, by_system, state,
+                                          commandline)
+        return DetectionRun(result, table, roots, clone_rows)
+
+    def locus_of_row(self, table: WindowTable, row: int) -> str:
+        return self.systems[self.system_of_rec[table.row_rec[row]]]
+
+    def designate(self, run: DetectionRun) -> None:
+        """Full V(D)J designation of the top ``max_designations`` clones, in place."""
+        chosen = list(zip(run.result.clones, run.clone_rows))[:self.options.max_designations]
+        if not chosen:
+            return
+        from vidjil_kernel.designate import designate, designate_files
+
+        for clone, row in chosen:
+            if clone.locus == UNEXPECTED:
+                _, five, three = self.recombinations[run.table.row_rec[row]]
+                clone.designation = designate_files(clone.sequence, self.preset, five, [],
+                                                    three, UNEXPECTED)
+            else:
+                clone.designation = designate(clone.sequence, self.preset, clone.locus)
 
     def _expected_reads(self, reader: BatchReader) -> float:
         """Reads in the whole input, estimated from the part read (size unknown: a default)."""
@@ -223,7 +257,7 @@ class Detector:
 
     def _result(self, source: str | os.PathLike, table: WindowTable, roots: np.ndarray,
                 reasons: np.ndarray, by_system: np.ndarray, state: Progress,
-                commandline: str | None) -> SampleResult:
+                commandline: str | None) -> tuple[SampleResult, list[int]]:
         n = table.n_rows
         counts = np.bincount(roots, weights=table.row_count[:n], minlength=n).astype(np.int64)
         lengths = np.bincount(roots, weights=table.row_length_sum[:n], minlength=n)
@@ -238,9 +272,11 @@ class Detector:
         best_e = np.full(n, np.inf)
         np.minimum.at(best_e, roots, table.row_best_e[:n])
         clones = []
+        reported = []
         for rank, row in enumerate(clone_rows, start=1):
             if counts[row] < self.options.min_reads:
                 break
+            reported.append(int(row))
             sequence, window_start, quality = consensus(table.kept_reads(row))
             clones.append(Clone(
                 id=table.window(row).decode("ascii"),
@@ -254,7 +290,7 @@ class Detector:
                 quality=quality,
             ))
         name = "-" if str(source) == "-" else Path(source).name
-        return SampleResult(
+        result = SampleResult(
             original_name=name,
             producer=f"vidjil-kernel {__version__}",
             timestamp=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
@@ -267,3 +303,4 @@ class Detector:
             diversity=diversities,
             preset=self.preset.species,
         )
+        return result, reported

@@ -171,26 +171,12 @@ def rehash(keys, n_rows, slots):
 
 
 @njit(cache=True, nogil=True)
-def compact_reads(kept_offset, kept_length, kept_count, n_rows, read_arena, qual_arena,
-                  has_qual):
-    """Drop the bytes of replaced reads from the arenas, in place; returns the new use."""
-    total = 0
-    for row in range(n_rows):
-        total += kept_count[row]
-    order_offsets = np.empty(total, np.int64)
-    where = np.empty((total, 2), np.int64)
-    i = 0
-    for row in range(n_rows):
-        for k in range(kept_count[row]):
-            order_offsets[i] = kept_offset[row, k]
-            where[i, 0] = row
-            where[i, 1] = k
-            i += 1
-    order = np.argsort(order_offsets)
+def _move_reads(slots_in_order, kept_offset, kept_length, read_arena, qual_arena, has_qual):
+    """Pack the kept reads, given in arena order as (row, slot), to the arena start."""
     used = 0
-    for i in order:
-        row = where[i, 0]
-        k = where[i, 1]
+    for i in range(slots_in_order.shape[0]):
+        row = slots_in_order[i, 0]
+        k = slots_in_order[i, 1]
         source = kept_offset[row, k]
         length = kept_length[row, k]
         for j in range(length):
@@ -200,6 +186,16 @@ def compact_reads(kept_offset, kept_length, kept_count, n_rows, read_arena, qual
         kept_offset[row, k] = used
         used += length
     return used
+
+
+def compact_reads(kept_offset: np.ndarray, kept_length: np.ndarray, kept_count: np.ndarray,
+                  n_rows: int, read_arena: np.ndarray, qual_arena: np.ndarray,
+                  has_qual: bool) -> int:
+    """Drop the bytes of replaced reads from the arenas, in place; returns the new use."""
+    rows, slots = np.nonzero(np.arange(kept_offset.shape[1]) < kept_count[:n_rows, None])
+    order = np.argsort(kept_offset[rows, slots], kind="stable")
+    in_order = np.stack([rows[order], slots[order]], axis=1).astype(np.int64)
+    return _move_reads(in_order, kept_offset, kept_length, read_arena, qual_arena, has_qual)
 
 
 class WindowTable:
