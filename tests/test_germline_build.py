@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -123,10 +124,21 @@ def test_interrupted_build_keeps_the_previous_one(
     with pytest.raises(KeyboardInterrupt):
         build_germline(dest, ["mus-musculus"], cache_dir=cached_wheels)
     assert {p.name: p.read_bytes() for p in (dest / "mus-musculus").iterdir()} == before
-    assert sorted(p.name for p in dest.iterdir()) == ["mus-musculus"]  # no staging left
+    assert sorted(p.name for p in dest.iterdir()) == ["mus-musculus", "sources"]  # no staging
     with pytest.raises(KeyboardInterrupt):
         build_germline(dest, ["homo-sapiens"], cache_dir=cached_wheels)
     assert not (dest / "homo-sapiens").exists()
+
+
+def test_concurrent_builds_wait_for_each_other(cached_wheels: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "germline"
+    with ThreadPoolExecutor(2) as pool:
+        runs = [pool.submit(build_germline, dest, ["mus-musculus"], cache_dir=cached_wheels)
+                for _ in range(2)]
+        outcomes = [run.result() for run in runs]
+    assert all(outcome.built for (outcome,) in outcomes)
+    assert is_up_to_date(dest / "mus-musculus")
+    assert sorted(p.name for p in dest.iterdir()) == ["mus-musculus", "sources"]
 
 
 @pytest.mark.slow

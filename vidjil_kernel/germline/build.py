@@ -16,13 +16,15 @@ file comes from and the anchors that could not be found.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import fcntl
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,6 +244,19 @@ def is_up_to_date(directory: Path) -> bool:
     return bool(provenance.get("files"))
 
 
+@contextlib.contextmanager
+def _build_lock(dest: Path) -> Iterator[None]:
+    """One build at a time per germline directory (``lab start`` and ``lab test`` may race)."""
+    lock_dir = dest / "sources"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with (lock_dir / ".build.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def build_germline(
     dest: Path,
     species: list[str] | None = None,
@@ -260,6 +275,12 @@ def build_germline(
     if unknown:
         raise UsageError(f"unknown species {', '.join(unknown)}; known: {', '.join(SPECIES)}")
     cache_dir = cache_dir or dest / "sources"
+    with _build_lock(dest):
+        return _build_locked(dest, chosen, cache_dir, if_missing, log)
+
+
+def _build_locked(dest: Path, chosen: list[str], cache_dir: Path, if_missing: bool,
+                  log: Callable[[str], None]) -> list[BuildOutcome]:
     outcomes: list[BuildOutcome] = []
     todo = [name for name in chosen if not (if_missing and is_up_to_date(dest / name))]
     for name in chosen:
