@@ -9,6 +9,9 @@ Source per locus (see germline/README.md):
   3' end of a V is where the junction and Cys104 lie.
 - IG loci: mirpy-lib's V-QUEST table (the only source).
 
+A source listing one allele name twice with different sequences (mirpy's mouse IG table
+merges strain sets) keeps the first; ``provenance.json`` lists those names.
+
 A species is written into a temporary directory, then renamed into place, so an
 interrupted build never leaves half a germline; ``provenance.json`` records where every
 file comes from and the anchors that could not be found.
@@ -116,7 +119,8 @@ def species_alleles(species: str, wheels: dict[str, Path]) -> tuple[dict[str, li
     files: dict[str, list[Allele]] = {name: [] for name in SEGMENT_FILES}
     sources: dict[str, dict[str, int]] = {}
     unplaced: list[str] = []
-    seen: set[tuple[str, str]] = set()
+    conflicting: set[str] = set()
+    seen: dict[tuple[str, str], str] = {}
     for record in tr_records + ig_records:
         targets = files_of(record.name)
         if not targets:
@@ -125,9 +129,12 @@ def species_alleles(species: str, wheels: dict[str, Path]) -> tuple[dict[str, li
         anchor = anchor_for(segment_of(record.name), record.sequence, record.frame)
         allele = Allele(record.name, record.sequence, record.functionality, anchor)
         for target in targets:
-            if (target, record.name) in seen:
+            known = seen.get((target, record.name))
+            if known is not None:
+                if known != record.sequence:
+                    conflicting.add(record.name)
                 continue
-            seen.add((target, record.name))
+            seen[(target, record.name)] = record.sequence
             files.setdefault(target, []).append(allele)
             counts = sources.setdefault(target, {})
             counts[record.source] = counts.get(record.source, 0) + 1
@@ -135,6 +142,7 @@ def species_alleles(species: str, wheels: dict[str, Path]) -> tuple[dict[str, li
         alleles.sort(key=lambda allele: _natural_key(allele.name))
     notes["sources_per_file"] = sources
     notes["not_placed"] = sorted(unplaced)
+    notes["same_name_other_sequence"] = sorted(conflicting, key=_natural_key)
     return {name: alleles for name, alleles in files.items() if alleles}, notes
 
 
@@ -176,7 +184,8 @@ def _provenance(species: str, wheels: dict[str, Path], files: dict[str, list[All
             for name, alleles in files.items()
         },
         "merge": {key: notes[key] for key in
-                  ("added_from_supplement", "extended_by_supplement", "not_placed")},
+                  ("added_from_supplement", "extended_by_supplement", "not_placed",
+                   "same_name_other_sequence")},
         "anchors": {
             "v_without_cys104": _missing_anchors(files, "V"),
             "j_without_phe_trp118": _missing_anchors(files, "J"),
