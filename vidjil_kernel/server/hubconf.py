@@ -6,6 +6,7 @@ hub does differently for the lab is decided here, where it can be tested.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from traitlets.config import Config
@@ -85,8 +86,19 @@ def singleuser_args(spawner: str) -> list[str]:
     return args
 
 
+def _log_to_stderr() -> None:
+    """The package's messages in the hub's log (which only shows its own logger)."""
+    logger = logging.getLogger("vidjil_kernel")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def configure_hub(c: Config, rt: LabRuntime) -> None:
     """Fill the hub's configuration ``c`` for one start of the lab."""
+    _log_to_stderr()
     state_dir = Path(rt.state_dir)
     bin_dir = Path(rt.python).parent
     dashboards = Path(rt.source_root) / "notebooks" / "dashboards"

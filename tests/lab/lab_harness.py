@@ -9,6 +9,7 @@ server's websocket, as a notebook would.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 120.0
+#: the admin that the shared lab creates with `vidjil up --admin`
+ADMIN = ("boss", "Boss-passw0rd-lab")
 
 
 def free_port() -> int:
@@ -173,7 +177,6 @@ def make_user(lab: RunningLab, admin: HubSession, name: str,
 def run_in_kernel(lab_url: str, user: str, token: str, code: str, timeout: float = 60.0) -> str:
     """Run ``code`` in a new kernel of ``user``'s server; its stdout (the kernel is shut down)."""
     from tornado.httpclient import HTTPRequest
-    from tornado.ioloop import IOLoop
     from tornado.websocket import websocket_connect
 
     base = f"{lab_url}/user/{user}/api"
@@ -210,6 +213,8 @@ def run_in_kernel(lab_url: str, user: str, token: str, code: str, timeout: float
         return "".join(out)
 
     try:
-        return IOLoop.current().run_sync(execute, timeout=timeout + 5)
+        # a thread of its own: the test may already run an event loop (Playwright)
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, execute()).result(timeout + 5)
     finally:
         requests.delete(f"{base}/kernels/{kernel_id}", headers=headers)
