@@ -72,9 +72,10 @@ class RunningLab:
 
 
 def start_lab(data_dir: Path, *, admin: tuple[str, str] | None = None,
-              options: tuple[str, ...] = (), env: dict | None = None) -> RunningLab:
-    """Run `vidjil up` on a free port; return once the hub and the API answer."""
-    port = free_port()
+              options: tuple[str, ...] = (), env: dict | None = None,
+              port: int | None = None) -> RunningLab:
+    """Run `vidjil up` (on a free port by default); return once the hub and the API answer."""
+    port = port or free_port()
     command = [sys.executable, "-m", "vidjil_kernel", "up", "--port", str(port),
                "--data-dir", str(data_dir), *options]
     run_env = dict(os.environ, **(env or {}))

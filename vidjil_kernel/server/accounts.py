@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from nativeauthenticator import NativeAuthenticator
+from nativeauthenticator.handlers import SignUpHandler
 from traitlets import Unicode
 
 from vidjil_kernel.exceptions import UsageError
@@ -75,6 +76,16 @@ def post_auth_hook(authenticator: Any, handler: Any, authentication: dict) -> di
     return authentication
 
 
+class LabSignUpHandler(SignUpHandler):
+    """The sign-up page, telling the first account that it may log in at once."""
+
+    def get_result_message(self, user: Any, *args: Any) -> tuple[str, str]:
+        if user is not None and user.is_authorized:
+            return "alert-success", ("The signup was successful! You can now go to the home "
+                                     "page and log in to the system.")
+        return super().get_result_message(user, *args)
+
+
 class LabAuthenticator(NativeAuthenticator):
     """nativeauthenticator plus the lab's first administrator."""
 
@@ -111,6 +122,10 @@ class LabAuthenticator(NativeAuthenticator):
             raise UsageError(f"cannot create the admin account {name!r}: invalid user name")
         else:
             log.info("admin %s: account created", name)
+
+    def get_handlers(self, app: Any) -> list:
+        return [(path, LabSignUpHandler if handler is SignUpHandler else handler)
+                for path, handler in super().get_handlers(app)]
 
     def _has_no_account(self) -> bool:
         from nativeauthenticator.orm import UserInfo
