@@ -18,7 +18,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from lab_harness import ADMIN, ROOT, HubSession, RunningLab, make_user, start_lab
 
 CHROMIUM = "/usr/bin/chromium"

@@ -6,9 +6,7 @@ import re
 import time
 
 import pytest
-
-from lab_harness import ADMIN
-from lab_harness import HubSession
+from lab_harness import ADMIN, HubSession
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
 

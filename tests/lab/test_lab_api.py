@@ -6,8 +6,8 @@ import json
 
 import pytest
 import requests
-
 from lab_harness import run_in_kernel
+
 from vidjil_kernel.client import Lab
 from vidjil_kernel.exceptions import ApiAuthError, ApiForbidden
 

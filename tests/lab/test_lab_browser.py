@@ -6,7 +6,6 @@ import json
 import time
 
 import pytest
-
 from lab_harness import ADMIN
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]

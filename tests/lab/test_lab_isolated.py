@@ -9,7 +9,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from lab_harness import ADMIN, HubSession, make_user, run_in_kernel, start_lab
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]

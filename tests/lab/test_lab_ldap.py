@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from lab_harness import HubSession, free_port, start_lab
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from lab_harness import ROOT, HubSession, free_port, start_lab
+
 from vidjil_kernel.server.supervisor import descendant_pids
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
@@ -95,7 +96,7 @@ def _up(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 def test_up_refuses_a_busy_port_and_a_weak_admin_password(tmp_path):
     port = free_port()
-    with __import__("socket").create_server(("127.0.0.1", port)):
+    with socket.create_server(("127.0.0.1", port)):
         busy = _up("--port", str(port), "--data-dir", str(tmp_path / "d"))
     assert busy.returncode == 2 and f"port {port} on 127.0.0.1 is in use" in busy.stderr
     weak = _up("--port", str(free_port()), "--data-dir", str(tmp_path / "d"), "--admin", "root1",

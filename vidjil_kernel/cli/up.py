@@ -35,7 +35,8 @@ def _admin_password(name: str, password_file: Path | None) -> str:
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Data directory (setting `data_dir`, $VIDJIL_DATA_DIR; default data/).")
 @click.option("--db-url", default=None,
-              help="Database URL (setting `db_url`, $VIDJIL_DB_URL; default SQLite in the data dir).")
+              help="Database URL (setting `db_url`, $VIDJIL_DB_URL; default: SQLite in the "
+                   "data dir).")
 @click.option("--dask-scheduler", default=None,
               help="Address of a running Dask scheduler (default: a local cluster).")
 @click.option("--spawner", type=click.Choice(["embedded", "isolated"]), default=None,

@@ -91,7 +91,8 @@ def _log_to_stderr() -> None:
     logger = logging.getLogger("vidjil_kernel")
     if not logger.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
 
