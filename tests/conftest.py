@@ -14,7 +14,6 @@ import pytest
 from vidjil_kernel.settings import load_settings
 
 
-
 def _find_shared_data() -> Path:
     """``../shared/data`` next to the checkout (CI and worktrees may sit at other depths)."""
     for parent in Path(__file__).resolve().parents:
