@@ -8,14 +8,7 @@
             "color": "#268bd2",
             "description": "Human T-cell receptor, alpha locus (14q11.2)",
             "recombinations": [
-                {
-                    "5": [
-                        "TRAV.fa"
-                    ],
-                    "3": [
-                        "TRAJ.fa"
-                    ]
-                }
+                { "5": ["TRAV.fa"], "3": ["TRAJ.fa"] }
             ],
             "parameters": {
                 "seed": "13s"
@@ -26,17 +19,7 @@
             "color": "#cb4b16",
             "description": "Human T-cell receptor, beta locus (7q34)",
             "recombinations": [
-                {
-                    "5": [
-                        "TRBV.fa"
-                    ],
-                    "4": [
-                        "TRBD.fa"
-                    ],
-                    "3": [
-                        "TRBJ.fa"
-                    ]
-                }
+                { "5": ["TRBV.fa"], "4": ["TRBD.fa"], "3": ["TRBJ.fa"] }
             ],
             "parameters": {
                 "seed": "12s"
@@ -48,14 +31,7 @@
             "description": "Human T-cell receptor, beta locus (7q34), incomplete Db-Jb recombinations",
             "follows": "TRB",
             "recombinations": [
-                {
-                    "5": [
-                        "TRBD.fa"
-                    ],
-                    "3": [
-                        "TRBJ.fa"
-                    ]
-                }
+                { "5": ["TRBD.fa"], "3": ["TRBJ.fa"] }
             ],
             "parameters": {
                 "seed": "12s"
@@ -66,14 +42,7 @@
             "color": "#dc322f",
             "description": "Human T-cell receptor, gamma locus (7p14)",
             "recombinations": [
-                {
-                    "5": [
-                        "TRGV.fa"
-                    ],
-                    "3": [
-                        "TRGJ.fa"
-                    ]
-                }
+                { "5": ["TRGV.fa"], "3": ["TRGJ.fa"] }
             ],
             "parameters": {
                 "seed": "10s"
@@ -84,17 +53,7 @@
             "color": "#b58900",
             "description": "Human T-cell receptor, delta locus (14q11.2)",
             "recombinations": [
-                {
-                    "5": [
-                        "TRDV.fa"
-                    ],
-                    "4": [
-                        "TRDD.fa"
-                    ],
-                    "3": [
-                        "TRDJ.fa"
-                    ]
-                }
+                { "5": ["TRDV.fa"], "4": ["TRDD.fa"], "3": ["TRDJ.fa"] }
             ],
             "parameters": {
                 "seed": "10s"
@@ -105,25 +64,8 @@
             "color": "#46abf2",
             "description": "Human T-cell receptor, alpha/delta locus (14q11.2), Vd or Dd joined to Ja",
             "recombinations": [
-                {
-                    "5": [
-                        "TRDV.fa"
-                    ],
-                    "4": [
-                        "TRDD.fa"
-                    ],
-                    "3": [
-                        "TRAJ.fa"
-                    ]
-                },
-                {
-                    "5": [
-                        "TRDD.fa"
-                    ],
-                    "3": [
-                        "TRAJ.fa"
-                    ]
-                }
+                { "5": ["TRDV.fa"], "4": ["TRDD.fa"], "3": ["TRAJ.fa"] },
+                { "5": ["TRDD.fa"], "3": ["TRAJ.fa"] }
             ],
             "parameters": {
                 "seed": "13s"
@@ -135,33 +77,9 @@
             "description": "Human T-cell receptor, delta locus (14q11.2), incomplete Vd-Dd3, Dd2-(Dd)-Jd and Dd2-Dd3 recombinations",
             "follows": "TRD",
             "recombinations": [
-                {
-                    "5": [
-                        "TRDV.fa"
-                    ],
-                    "3": [
-                        "TRDD3.fa"
-                    ]
-                },
-                {
-                    "5": [
-                        "TRDD2.fa"
-                    ],
-                    "4": [
-                        "TRDD.fa"
-                    ],
-                    "3": [
-                        "TRDJ.fa"
-                    ]
-                },
-                {
-                    "5": [
-                        "TRDD2.fa"
-                    ],
-                    "3": [
-                        "TRDD3.fa"
-                    ]
-                }
+                { "5": ["TRDV.fa"], "3": ["TRDD3.fa"] },
+                { "5": ["TRDD2.fa"], "4": ["TRDD.fa"], "3": ["TRDJ.fa"] },
+                { "5": ["TRDD2.fa"], "3": ["TRDD3.fa"] }
             ],
             "parameters": {
                 "seed": "9c"
@@ -172,17 +90,7 @@
             "color": "#6c71c4",
             "description": "Human immunoglobulin, heavy locus (14q32.33)",
             "recombinations": [
-                {
-                    "5": [
-                        "IGHV.fa"
-                    ],
-                    "4": [
-                        "IGHD.fa"
-                    ],
-                    "3": [
-                        "IGHJ.fa"
-                    ]
-                }
+                { "5": ["IGHV.fa"], "4": ["IGHD.fa"], "3": ["IGHJ.fa"] }
             ],
             "parameters": {
                 "seed": "12s"
@@ -194,14 +102,7 @@
             "description": "Human immunoglobulin, heavy locus (14q32.33), incomplete Dh-Jh recombinations",
             "follows": "IGH",
             "recombinations": [
-                {
-                    "5": [
-                        "IGHD.fa"
-                    ],
-                    "3": [
-                        "IGHJ.fa"
-                    ]
-                }
+                { "5": ["IGHD.fa"], "3": ["IGHJ.fa"] }
             ],
             "parameters": {
                 "seed": "12s"
@@ -212,14 +113,7 @@
             "color": "#2aa198",
             "description": "Human immunoglobulin, kappa locus (2p11.2)",
             "recombinations": [
-                {
-                    "5": [
-                        "IGKV.fa"
-                    ],
-                    "3": [
-                        "IGKJ.fa"
-                    ]
-                }
+                { "5": ["IGKV.fa"], "3": ["IGKJ.fa"] }
             ],
             "parameters": {
                 "seed": "10s"
@@ -230,14 +124,7 @@
             "color": "#d33682",
             "description": "Human immunoglobulin, lambda locus (22q11.2)",
             "recombinations": [
-                {
-                    "5": [
-                        "IGLV.fa"
-                    ],
-                    "3": [
-                        "IGLJ.fa"
-                    ]
-                }
+                { "5": ["IGLV.fa"], "3": ["IGLJ.fa"] }
             ],
             "parameters": {
                 "seed": "10s"

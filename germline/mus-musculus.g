@@ -8,14 +8,7 @@
             "color": "#268bd2",
             "description": "Mouse T-cell receptor, alpha locus (14C2)",
             "recombinations": [
-                {
-                    "5": [
-                        "TRAV.fa"
-                    ],
-                    "3": [
-                        "TRAJ.fa"
-                    ]
-                }
+                { "5": ["TRAV.fa"], "3": ["TRAJ.fa"] }
             ],
             "parameters": {
                 "seed": "13s"
@@ -26,17 +19,7 @@
             "color": "#cb4b16",
             "description": "Mouse T-cell receptor, beta locus (6B1)",
             "recombinations": [
-                {
-                    "5": [
-                        "TRBV.fa"
-                    ],
-                    "4": [
-                        "TRBD.fa"
-                    ],
-                    "3": [
-                        "TRBJ.fa"
-                    ]
-                }
+                { "5": ["TRBV.fa"], "4": ["TRBD.fa"], "3": ["TRBJ.fa"] }
             ],
             "parameters": {
                 "seed": "12s"
@@ -48,14 +31,7 @@
             "description": "Mouse T-cell receptor, beta locus (6B1), incomplete Db-Jb recombinations",
             "follows": "TRB",
             "recombinations": [
-                {
-                    "5": [
-                        "TRBD.fa"
-                    ],
-                    "3": [
-                        "TRBJ.fa"
-                    ]
-                }
+                { "5": ["TRBD.fa"], "3": ["TRBJ.fa"] }
             ],
             "parameters": {
                 "seed": "12s"
@@ -66,14 +42,7 @@
             "color": "#dc322f",
             "description": "Mouse T-cell receptor, gamma locus (13A2)",
             "recombinations": [
-                {
-                    "5": [
-                        "TRGV.fa"
-                    ],
-                    "3": [
-                        "TRGJ.fa"
-                    ]
-                }
+                { "5": ["TRGV.fa"], "3": ["TRGJ.fa"] }
             ],
             "parameters": {
                 "seed": "10s"
@@ -84,17 +53,7 @@
             "color": "#b58900",
             "description": "Mouse T-cell receptor, delta locus (14C2)",
             "recombinations": [
-                {
-                    "5": [
-                        "TRDV.fa"
-                    ],
-                    "4": [
-                        "TRDD.fa"
-                    ],
-                    "3": [
-                        "TRDJ.fa"
-                    ]
-                }
+                { "5": ["TRDV.fa"], "4": ["TRDD.fa"], "3": ["TRDJ.fa"] }
             ],
             "parameters": {
                 "seed": "10s"
@@ -105,25 +64,8 @@
             "color": "#46abf2",
             "description": "Mouse T-cell receptor, alpha/delta locus (14C2), Vd or Dd joined to Ja",
             "recombinations": [
-                {
-                    "5": [
-                        "TRDV.fa"
-                    ],
-                    "4": [
-                        "TRDD.fa"
-                    ],
-                    "3": [
-                        "TRAJ.fa"
-                    ]
-                },
-                {
-                    "5": [
-                        "TRDD.fa"
-                    ],
-                    "3": [
-                        "TRAJ.fa"
-                    ]
-                }
+                { "5": ["TRDV.fa"], "4": ["TRDD.fa"], "3": ["TRAJ.fa"] },
+                { "5": ["TRDD.fa"], "3": ["TRAJ.fa"] }
             ],
             "parameters": {
                 "seed": "13s"
@@ -134,17 +76,7 @@
             "color": "#6c71c4",
             "description": "Mouse immunoglobulin, heavy locus (12F2)",
             "recombinations": [
-                {
-                    "5": [
-                        "IGHV.fa"
-                    ],
-                    "4": [
-                        "IGHD.fa"
-                    ],
-                    "3": [
-                        "IGHJ.fa"
-                    ]
-                }
+                { "5": ["IGHV.fa"], "4": ["IGHD.fa"], "3": ["IGHJ.fa"] }
             ],
             "parameters": {
                 "seed": "12s"
@@ -156,14 +88,7 @@
             "description": "Mouse immunoglobulin, heavy locus (12F2), incomplete Dh-Jh recombinations",
             "follows": "IGH",
             "recombinations": [
-                {
-                    "5": [
-                        "IGHD.fa"
-                    ],
-                    "3": [
-                        "IGHJ.fa"
-                    ]
-                }
+                { "5": ["IGHD.fa"], "3": ["IGHJ.fa"] }
             ],
             "parameters": {
                 "seed": "10s"
@@ -174,14 +99,7 @@
             "color": "#2aa198",
             "description": "Mouse immunoglobulin, kappa locus (6C1)",
             "recombinations": [
-                {
-                    "5": [
-                        "IGKV.fa"
-                    ],
-                    "3": [
-                        "IGKJ.fa"
-                    ]
-                }
+                { "5": ["IGKV.fa"], "3": ["IGKJ.fa"] }
             ],
             "parameters": {
                 "seed": "10s"
@@ -192,14 +110,7 @@
             "color": "#d33682",
             "description": "Mouse immunoglobulin, lambda locus (16A3)",
             "recombinations": [
-                {
-                    "5": [
-                        "IGLV.fa"
-                    ],
-                    "3": [
-                        "IGLJ.fa"
-                    ]
-                }
+                { "5": ["IGLV.fa"], "3": ["IGLJ.fa"] }
             ],
             "parameters": {
                 "seed": "10s"

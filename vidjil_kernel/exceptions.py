@@ -56,3 +56,27 @@ class UsageError(VidjilError):
     """Options that do not fit together or values out of range."""
 
     exit_code = 2
+
+
+class ApiError(VidjilError):
+    """The lab's API refused a request; the message names the route and the API's reason."""
+
+    def __init__(self, method: str, route: str, status: int | None, detail: str) -> None:
+        self.method = method
+        self.route = route
+        self.status = status
+        self.detail = detail
+        code = f" ({status})" if status is not None else ""
+        super().__init__(f"{method} {route}{code}: {detail}")
+
+
+class ApiAuthError(ApiError):
+    """401: no token or an invalid one (log in again, or pass ``token=``)."""
+
+
+class ApiForbidden(ApiError):
+    """403: the user lacks the right for this route."""
+
+
+class ApiNotFound(ApiError):
+    """404: no such record or route."""

@@ -25,6 +25,11 @@ class Settings:
     data_dir: Path
     db_url: str
     germline_dir: Path
+    port: int = 8000
+    spawner: str = "embedded"
+    authenticator: str = "native"
+    ldap: dict = dataclasses.field(default_factory=dict)
+    dask_scheduler: str = ""
 
     @property
     def database_url(self) -> str:
@@ -60,4 +65,22 @@ def load_settings(**overrides: object) -> Settings:
         data_dir=Path(str(values["data_dir"])),
         db_url=str(values["db_url"]),
         germline_dir=Path(str(values["germline_dir"] or SOURCE_ROOT / "germline")),
+        port=_integer(values["port"], "port"),
+        spawner=str(values["spawner"]),
+        authenticator=str(values["authenticator"]),
+        ldap=_table(values["ldap"], "ldap"),
+        dask_scheduler=str(values["dask_scheduler"]),
     )
+
+
+def _integer(value: object, name: str) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise InputFormatError("settings", f"{name} = {value!r} is not an integer") from None
+
+
+def _table(value: object, name: str) -> dict:
+    if not isinstance(value, dict):
+        raise InputFormatError("settings", f"{name} must be a table ([{name}] in the site file)")
+    return dict(value)

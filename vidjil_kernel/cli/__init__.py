@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "detect": "vidjil_kernel.cli.detect:detect",
     "germline": "vidjil_kernel.cli.germline:germline",
     "simulate": "vidjil_kernel.cli.simulate:simulate",
+    "up": "vidjil_kernel.cli.up:up",
 }
 
 

@@ -27,8 +27,8 @@ V_TAIL = 48
 J_TYPICAL_TAIL = 32
 J_TAIL_RANGE = (18, 48)
 
-_CYS = ("TGT", "TGC")
-_PHE_TRP = ("TTT", "TTC", "TGG")
+#: _cys_score of Y-Y-C, Y-F-C, Y-L-C...: enough to trust a Cys outside the expected frame
+STRONG_CYS_SCORE = 5
 
 
 def translate(sequence: str, frame: int = 0) -> str:
@@ -86,14 +86,23 @@ def v_reading_frame(sequence: str) -> int:
 
 
 def cys104_anchor(sequence: str, frame: int | None = None) -> int | None:
-    """0-based start of the Cys104 codon of a V, or None when the V stops before it.
+    """0-based start of the Cys104 codon of a V, or None when the V has none.
 
     ``frame`` is IMGT's codon start minus one when known (GENE-DB headers give it);
-    otherwise it is inferred by :func:`v_reading_frame`.
+    otherwise it is inferred by :func:`v_reading_frame`.  A strong ``Y-Y-C``-like Cys
+    in another frame wins over a weak or missing one in that frame: pseudogenes with
+    a frameshift keep their conserved 3' end in another frame than their 5' start.
     """
     if frame is None:
         frame = v_reading_frame(sequence)
-    return _best_cys(sequence, frame)[1]
+    score, position = _best_cys(sequence, frame)
+    if score >= STRONG_CYS_SCORE:
+        return position
+    other_score, other_position = max(
+        (_best_cys(sequence, other) for other in range(3) if other != frame),
+        key=lambda candidate: candidate[0],
+    )
+    return other_position if other_score >= STRONG_CYS_SCORE else position
 
 
 _J_MOTIF = re.compile(r"(?=(TT[TC]|TGG)GG[ACGT][ACGT]{3}GG[ACGT])")

@@ -9,6 +9,9 @@ Source per locus (see germline/README.md):
   3' end of a V is where the junction and Cys104 lie.
 - IG loci: mirpy-lib's V-QUEST table (the only source).
 
+A source listing one allele name twice with different sequences (mirpy's mouse IG table
+merges strain sets) keeps the first; ``provenance.json`` lists those names.
+
 A species is written into a temporary directory, then renamed into place, so an
 interrupted build never leaves half a germline; ``provenance.json`` records where every
 file comes from and the anchors that could not be found.
@@ -16,13 +19,15 @@ file comes from and the anchors that could not be found.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import fcntl
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,7 +119,8 @@ def species_alleles(species: str, wheels: dict[str, Path]) -> tuple[dict[str, li
     files: dict[str, list[Allele]] = {name: [] for name in SEGMENT_FILES}
     sources: dict[str, dict[str, int]] = {}
     unplaced: list[str] = []
-    seen: set[tuple[str, str]] = set()
+    conflicting: set[str] = set()
+    seen: dict[tuple[str, str], str] = {}
     for record in tr_records + ig_records:
         targets = files_of(record.name)
         if not targets:
@@ -123,9 +129,12 @@ def species_alleles(species: str, wheels: dict[str, Path]) -> tuple[dict[str, li
         anchor = anchor_for(segment_of(record.name), record.sequence, record.frame)
         allele = Allele(record.name, record.sequence, record.functionality, anchor)
         for target in targets:
-            if (target, record.name) in seen:
+            known = seen.get((target, record.name))
+            if known is not None:
+                if known != record.sequence:
+                    conflicting.add(record.name)
                 continue
-            seen.add((target, record.name))
+            seen[(target, record.name)] = record.sequence
             files.setdefault(target, []).append(allele)
             counts = sources.setdefault(target, {})
             counts[record.source] = counts.get(record.source, 0) + 1
@@ -133,6 +142,7 @@ def species_alleles(species: str, wheels: dict[str, Path]) -> tuple[dict[str, li
         alleles.sort(key=lambda allele: _natural_key(allele.name))
     notes["sources_per_file"] = sources
     notes["not_placed"] = sorted(unplaced)
+    notes["same_name_other_sequence"] = sorted(conflicting, key=_natural_key)
     return {name: alleles for name, alleles in files.items() if alleles}, notes
 
 
@@ -174,7 +184,8 @@ def _provenance(species: str, wheels: dict[str, Path], files: dict[str, list[All
             for name, alleles in files.items()
         },
         "merge": {key: notes[key] for key in
-                  ("added_from_supplement", "extended_by_supplement", "not_placed")},
+                  ("added_from_supplement", "extended_by_supplement", "not_placed",
+                   "same_name_other_sequence")},
         "anchors": {
             "v_without_cys104": _missing_anchors(files, "V"),
             "j_without_phe_trp118": _missing_anchors(files, "J"),
@@ -242,6 +253,19 @@ def is_up_to_date(directory: Path) -> bool:
     return bool(provenance.get("files"))
 
 
+@contextlib.contextmanager
+def _build_lock(dest: Path) -> Iterator[None]:
+    """One build at a time per germline directory (``lab start`` and ``lab test`` may race)."""
+    lock_dir = dest / "sources"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with (lock_dir / ".build.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def build_germline(
     dest: Path,
     species: list[str] | None = None,
@@ -260,6 +284,12 @@ def build_germline(
     if unknown:
         raise UsageError(f"unknown species {', '.join(unknown)}; known: {', '.join(SPECIES)}")
     cache_dir = cache_dir or dest / "sources"
+    with _build_lock(dest):
+        return _build_locked(dest, chosen, cache_dir, if_missing, log)
+
+
+def _build_locked(dest: Path, chosen: list[str], cache_dir: Path, if_missing: bool,
+                  log: Callable[[str], None]) -> list[BuildOutcome]:
     outcomes: list[BuildOutcome] = []
     todo = [name for name in chosen if not (if_missing and is_up_to_date(dest / name))]
     for name in chosen:
