@@ -152,6 +152,12 @@ def test_clone_truth_matches_the_germline_and_the_molecule(diagnosis) -> None:
         assert int(clone["np1_length"]) == len(clone["np1"])
 
 
+def test_clones_of_a_system_can_be_told_apart(diagnosis) -> None:
+    keys = Counter((c["system"], c["v_call"], c["j_call"], c["junction"])
+                   for c in diagnosis["clones"].values())
+    assert max(keys.values()) == 1
+
+
 def test_junction_translation_and_productivity_agree(diagnosis) -> None:
     productive = Counter()
     for clone in diagnosis["clones"].values():

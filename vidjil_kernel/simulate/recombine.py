@@ -44,6 +44,8 @@ from vidjil_kernel.simulate.sequences import reverse_complement
 #: candidate batches tried before clones are accepted whatever their productivity
 MAX_BATCHES = 100
 BATCH_MIN = 64
+#: draws of a second D that must follow the first on the chromosome (TRDD2 after TRDD1...)
+SECOND_D_TRIES = 8
 #: a D keeps at least this many nucleotides (a D trimmed away is not a D-containing clone)
 MIN_D_KEPT = 2
 
@@ -180,9 +182,12 @@ class _Sampler:
         none = np.full(size, -1, dtype=np.int64)
         if four is not None:
             d1 = four.draw(rng, size)
-            second = four.draw(rng, size)
-            two = ((rng.random(size) < self.model.two_d) & ~self._same_gene[d1, second]
-                   & self._order_four_four[d1, second])
+            # the second D: the first of a few draws that can follow the first D
+            seconds = four.draw(rng, size * SECOND_D_TRIES).reshape(size, SECOND_D_TRIES)
+            fits = ~self._same_gene[d1[:, None], seconds] & self._order_four_four[d1[:, None],
+                                                                                  seconds]
+            second = seconds[np.arange(size), fits.argmax(axis=1)]
+            two = (rng.random(size) < self.model.two_d) & fits.any(axis=1)
             d2 = np.where(two, second, none)
             last_d = np.where(two, d2, d1)
             keep = self._order_five_four[five, d1] & self._order_four_three[last_d, three]
@@ -302,6 +307,20 @@ class _Sampler:
         )
 
 
+#: half-width of the region around the junction that must differ between clones (wider
+#: than half of a detector's 50-nt window, with some room for where it centres it)
+REGION_HALF_WIDTH = 30
+
+
+def _junction_region(clone: Clone) -> str:
+    """The molecule around the middle of the junction (or of the D-J / V-D joint)."""
+    if clone.junction_start is not None and clone.junction_end is not None:
+        middle = (clone.junction_start + clone.junction_end) // 2
+    else:
+        middle = (clone.segments[0].end + clone.segments[-1].start) // 2
+    return clone.sequence[max(0, middle - REGION_HALF_WIDTH) : middle + REGION_HALF_WIDTH]
+
+
 def _hotspot_cumulative(sequence: str) -> np.ndarray:
     """Cumulative SHM targeting weights: WRC/GYW hotspots x4, WA/TW x2, others x1."""
     codes = np.frombuffer(sequence.encode("ascii"), dtype=np.uint8)
@@ -334,6 +353,7 @@ class Repertoire:
         self.models: dict[str, LocusModel] = {}
         self._hotspots: dict[str, np.ndarray] = {}
         self._v_alleles: dict[str, Allele] = {}
+        self._regions: dict[str, set[str]] = {}
         self._counters: dict[str, int] = {}
         pools: dict[tuple[tuple[str, ...], str], AllelePool] = {}
 
@@ -367,13 +387,17 @@ class Repertoire:
     def draw_clones(self, system: str, role: str, count: int) -> list[Clone]:
         """``count`` new clones of ``system``, productive with the share their ``role`` has.
 
-        Clone ids are ``<system>-<n>``, numbered in the order clones are asked for.
+        Clone ids are ``<system>-<n>``, numbered in the order clones are asked for.  The
+        clones of a patient differ around their junction (see :func:`_junction_region`):
+        convergent recombinations exist, but a truth set whose clones a detector can
+        tell apart keeps accuracy figures meaningful.
         """
         rng = self._rng
         samplers = self._samplers[system]
         want_productive = rng.random(count) < PRODUCTIVE_SHARE[role]
         sampler_of = rng.integers(0, len(samplers), count)
         clones: list[Clone | None] = [None] * count
+        seen = self._regions.setdefault(system, set())
         for number, sampler in enumerate(samplers):
             slots = np.flatnonzero(sampler_of == number)
             if not sampler.has_junction:
@@ -395,11 +419,13 @@ class Repertoire:
                             and not give_up:
                         continue
                     clone = sampler.assemble(batch, index, system, role)
+                    region = _junction_region(clone)
                     queue = queues[bool(clone.productive)]
-                    if not queue:
+                    if not queue or region in seen:
                         if not give_up:
                             continue
-                        queue = queues[0] or queues[1]
+                        queue = queue or queues[0] or queues[1]
+                    seen.add(region)
                     clones[queue.popleft()] = clone
         drawn = [clone for clone in clones if clone is not None]
         for clone in drawn:
