@@ -15,7 +15,8 @@ from vidjil_kernel.exceptions import UsageError
 @click.option("--loci", default=None, metavar="LOCUS:WEIGHT,...",
               help="Systems and their share of the recombined reads, e.g. IGH:0.5,TRG:0.5 "
                    "(a bare LOCUS weighs 1). Incomplete systems (IGH+, TRB+, TRD+, TRA+D) may "
-                   "be named. [default: every complete locus, equally]")
+                   "be named: without genomic flanks, their reads start in the D. "
+                   "[default: every complete locus, equally]")
 @click.option("--reads", type=int, default=100_000, show_default=True, help="Reads to write.")
 @click.option("--read-length", type=int, default=250, show_default=True,
               help="Mean read length (nt); reads of shorter molecules are shorter.")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 PARETO_ALPHA = 1.5
+MAX_BACKGROUND_SHARE = 0.05
 DOMINANT_RANGE = (0.3, 0.8)
 MINOR_CLONES = (2, 4)
 MINOR_RANGE = (0.005, 0.03)
@@ -49,8 +50,15 @@ def default_clone_count(recombined_reads: int) -> int:
 
 
 def background_weights(rng: np.random.Generator, count: int) -> np.ndarray:
-    """Power-law (Pareto) weights of ``count`` background clones, largest first."""
+    """Power-law (Pareto) weights of ``count`` background clones, largest first.
+
+    The tail of a Pareto has no finite variance: now and then one draw outweighs all
+    the others.  Weights are capped at MAX_BACKGROUND_SHARE of the total, so that the
+    background stays polyclonal (a clonal expansion is the diagnosis mode's job).
+    """
     weights = (1.0 - rng.random(count)) ** (-1.0 / PARETO_ALPHA)
+    for _ in range(3):
+        weights = np.minimum(weights, MAX_BACKGROUND_SHARE * weights.sum())
     return np.sort(weights)[::-1]
 
 

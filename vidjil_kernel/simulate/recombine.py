@@ -105,10 +105,10 @@ def productivity(sequence: str, junction_start: int,
 class _Batch:
     """Candidate recombinations, one per index; -1 for an absent D.
 
-    ``gaps`` hold, per gap (0: after the 5' segment, 1: after the first D, 2: after
-    the second D), the P nucleotides after the left segment, the N nucleotides and
-    the P nucleotides before the right segment; ``n_start`` locates the N bases in
-    ``n_bases``.
+    ``p_left``, ``n`` and ``p_right`` have one column per gap (0: after the 5'
+    segment, 1: after the first D, 2: after the second D): P nucleotides after the
+    left segment, N nucleotides, P nucleotides before the right segment; ``n_start``
+    locates each gap's N bases in ``n_bases``.
     """
 
     five: np.ndarray
@@ -140,9 +140,10 @@ class _Sampler:
         self.model = model
         self.p_nucleotides = p_nucleotides
         self.has_junction = five.kind == "V" and three.kind == "J"
-        self._lengths = {id(p): p.lengths for p in (five, four, three) if p is not None}
-        self._anchors = {id(p): p.anchors for p in (five, four, three) if p is not None}
-        self._cdfs: dict[int, np.ndarray] = {}
+        self._lengths = {side: pool.lengths for side, pool in
+                         (("five", five), ("four", four), ("three", three)) if pool is not None}
+        self._anchors = {side: pool.anchors for side, pool in (("five", five), ("three", three))}
+        self._cdfs: dict[Count, np.ndarray] = {}
         self._order_five_three = _order_matrix(five, three)
         if four is not None:
             self._order_five_four = _order_matrix(five, four)
@@ -152,9 +153,9 @@ class _Sampler:
             self._same_gene = np.array([[g == h for h in genes] for g in genes], dtype=bool)
 
     def _count(self, rng: np.random.Generator, count: Count, size: int) -> np.ndarray:
-        cdf = self._cdfs.get(id(count))
+        cdf = self._cdfs.get(count)
         if cdf is None:
-            cdf = self._cdfs[id(count)] = np.array(count.cdf())
+            cdf = self._cdfs[count] = np.array(count.cdf())
         return np.searchsorted(cdf, rng.random(size), side="right").astype(np.int64)
 
     def _n_count(self, left: str, right: str) -> Count:
@@ -167,7 +168,7 @@ class _Sampler:
         size = len(d)
         del5 = self._count(rng, self.model.d5_del, size)
         del3 = self._count(rng, self.model.d3_del, size)
-        length = self._lengths[id(self.four)][np.maximum(d, 0)]
+        length = self._lengths["four"][np.maximum(d, 0)]
         excess = np.maximum(0, del5 + del3 - (length - MIN_D_KEPT))
         cut5 = np.minimum(del5, (excess + 1) // 2)
         del5, del3 = del5 - cut5, del3 - (excess - cut5)
@@ -197,10 +198,10 @@ class _Sampler:
         five, three, d1, d2 = five[keep], three[keep], d1[keep], d2[keep]
         size = len(five)
 
-        five_lengths = self._lengths[id(five_pool)][five]
-        five_anchors = self._anchors[id(five_pool)][five]
-        three_lengths = self._lengths[id(three_pool)][three]
-        three_anchors = self._anchors[id(three_pool)][three]
+        five_lengths = self._lengths["five"][five]
+        five_anchors = self._anchors["five"][five]
+        three_lengths = self._lengths["three"][three]
+        three_anchors = self._anchors["three"][three]
         if five_pool.kind == "V":
             del3_five = np.minimum(self._count(rng, self.model.v_del, size),
                                    five_lengths - five_anchors - 3)
@@ -241,7 +242,7 @@ class _Sampler:
             length = five_lengths - del3_five - five_anchors + three_anchors - del5_three + 3
             length += (p_left + n + p_right).sum(axis=1)
             if four is not None:
-                d_lengths = self._lengths[id(four)]
+                d_lengths = self._lengths["four"]
                 for d, (del5, del3) in ((d1, d1_trims), (d2, d2_trims)):
                     length += np.where(d >= 0, d_lengths[np.maximum(d, 0)] - del5 - del3, 0)
             in_frame = length % 3 == 0

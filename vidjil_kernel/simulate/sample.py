@@ -165,17 +165,31 @@ def _counts(spec: SimulationSpec, patient: _Patient, rng: np.random.Generator,
     return clones, counts
 
 
-def _write_sample(spec: SimulationSpec, patient: _Patient, out_dir: Path, name: str,
-                  rng: np.random.Generator, dominant_share: float,
-                  timepoint: int | None) -> SimulatedSample:
-    noise_reads = round(spec.noise * spec.reads)
+@dataclass
+class _Reads:
+    """Every read of a sample, in file order: its template and where it lies on it.
+
+    ``templates[i]`` below the number of clones is the read's clone; above, the read
+    is noise, of kind ``noise_kinds[templates[i] - clones]``.  ``offsets`` locate each
+    read's template in ``pool``; ``starts``/``lengths`` place the read on it.
+    """
+
+    pool: np.ndarray
+    templates: np.ndarray
+    offsets: np.ndarray
+    starts: np.ndarray
+    lengths: np.ndarray
+    reverse: np.ndarray
+    noise_kinds: np.ndarray
+
+
+def _lay_out_reads(spec: SimulationSpec, patient: _Patient, rng: np.random.Generator,
+                   clones: list[Clone], counts: list[int], noise_reads: int) -> _Reads:
+    """Reads of the clones (grouped), then noise reads, then shuffled into file order."""
     recombined = spec.reads - noise_reads
-    clones, counts = _counts(spec, patient, rng, recombined, dominant_share, timepoint)
     molecules = [encode(clone.sequence) for clone in clones]
     molecule_lengths = np.array([len(m) for m in molecules], dtype=np.int64)
     molecule_offsets = np.concatenate([[0], np.cumsum(molecule_lengths)[:-1]]).astype(np.int64)
-
-    # reads of clones (grouped), then noise reads, then shuffled into file order
     clone_of_read = np.repeat(np.arange(len(clones)), counts)
     lengths = read_lengths(rng, spec.reads, spec.read_length)
     starts = np.zeros(spec.reads, dtype=np.int64)
@@ -194,8 +208,17 @@ def _write_sample(spec: SimulationSpec, patient: _Patient, out_dir: Path, name: 
                               int(molecule_lengths.sum()) + noise_offsets]).astype(np.int64)
     reverse = rng.random(spec.reads) < 0.5
     order = rng.permutation(spec.reads)
-    templates, offsets, starts, lengths, reverse = (
-        array[order] for array in (templates, offsets, starts, lengths, reverse))
+    return _Reads(pool, templates[order], offsets[order], starts[order], lengths[order],
+                  reverse[order], kinds)
+
+
+def _write_sample(spec: SimulationSpec, patient: _Patient, out_dir: Path, name: str,
+                  rng: np.random.Generator, dominant_share: float,
+                  timepoint: int | None) -> SimulatedSample:
+    noise_reads = round(spec.noise * spec.reads)
+    clones, counts = _counts(spec, patient, rng, spec.reads - noise_reads, dominant_share,
+                             timepoint)
+    reads = _lay_out_reads(spec, patient, rng, clones, counts, noise_reads)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = (".fasta" if spec.fasta else ".fastq") + (".gz" if spec.gzip else "")
@@ -206,28 +229,23 @@ def _write_sample(spec: SimulationSpec, patient: _Patient, out_dir: Path, name: 
     seeds = rng.integers(0, 2**31 - 1, chunk_count(spec.reads))
     with tqdm(total=spec.reads, unit=" reads", unit_scale=True, desc=name,
               disable=not spec.progress, leave=False) as bar:
-        errors = write_reads(paths["reads"], pool=pool, offsets=offsets, starts=starts,
-                             lengths=lengths, reverse=reverse, prefix=prefix,
-                             errors=spec.errors, fasta=spec.fasta, compress=spec.gzip,
-                             seeds=seeds, progress=bar.update)
-    write_reads_truth(paths["reads_truth"], prefix=prefix, templates=templates, clones=clones,
-                      noise_kinds=kinds, reverse=reverse, errors=errors, starts=starts,
-                      lengths=lengths)
+        errors = write_reads(paths["reads"], pool=reads.pool, offsets=reads.offsets,
+                             starts=reads.starts, lengths=reads.lengths, reverse=reads.reverse,
+                             prefix=prefix, errors=spec.errors, fasta=spec.fasta,
+                             compress=spec.gzip, seeds=seeds, progress=bar.update)
+    write_reads_truth(paths["reads_truth"], prefix=prefix, templates=reads.templates,
+                      clones=clones, noise_kinds=reads.noise_kinds, reverse=reads.reverse,
+                      errors=errors, starts=reads.starts, lengths=reads.lengths)
     write_clones_truth(paths["clones_truth"], clones, counts)
 
-    reads_by_system: dict[str, int] = {name: 0 for name, _ in patient.loci}
+    reads_by_system = {system: 0 for system, _ in patient.loci}
     for clone, count in zip(clones, counts, strict=True):
         reads_by_system[clone.system] += count
-    error_rate = float(errors.sum() / max(1, lengths.sum()))
-    sample = SimulatedSample(
-        name=name, reads=paths["reads"], reads_truth=paths["reads_truth"],
-        clones_truth=paths["clones_truth"], summary=paths["summary"], total_reads=spec.reads,
-        noise_reads=noise_reads, clones=len(clones), reads_by_system=reads_by_system,
-        error_rate=error_rate,
-    )
-    noise_by_kind = {kind: int((kinds == index).sum()) for index, kind in enumerate(NOISE_KINDS)}
-    settings = {k: (str(v) if isinstance(v, Path) else v)
-                for k, v in dataclasses.asdict(spec).items() if k not in ("progress",)}
+    error_rate = float(errors.sum() / max(1, reads.lengths.sum()))
+    noise_by_kind = {kind: int((reads.noise_kinds == index).sum())
+                     for index, kind in enumerate(NOISE_KINDS)}
+    settings = {key: (str(value) if isinstance(value, Path) else value)
+                for key, value in dataclasses.asdict(spec).items() if key != "progress"}
     write_summary(paths["summary"], {
         "producer": f"vidjil simulate {__version__}", "spec": settings, "sample": name,
         "timepoint": None if timepoint is None else timepoint + 1,
@@ -236,4 +254,9 @@ def _write_sample(spec: SimulationSpec, patient: _Patient, out_dir: Path, name: 
         "clones": len(clones), "error_rate": round(error_rate, 6),
         "files": {key: path.name for key, path in paths.items()},
     })
-    return sample
+    return SimulatedSample(
+        name=name, reads=paths["reads"], reads_truth=paths["reads_truth"],
+        clones_truth=paths["clones_truth"], summary=paths["summary"], total_reads=spec.reads,
+        noise_reads=noise_reads, clones=len(clones), reads_by_system=reads_by_system,
+        error_rate=error_rate,
+    )

@@ -17,7 +17,6 @@ from typing import BinaryIO
 import numpy as np
 from isal import igzip
 
-from vidjil_kernel.germline import translate
 from vidjil_kernel.simulate.clones import Clone, PlacedSegment
 from vidjil_kernel.simulate.errors import ERROR_MODELS, GROWTH, illumina_quality_table
 from vidjil_kernel.simulate.noise import NOISE_KINDS
@@ -168,7 +167,7 @@ def clone_row(clone: Clone, reads: int) -> list[str]:
         "role": clone.role, "duplicate_count": str(reads),
         "productive": _flag(clone.productive), "vj_in_frame": _flag(clone.vj_in_frame),
         "stop_codon": _flag(clone.stop_codon), "junction": junction,
-        "junction_aa": translate(junction) if junction else "",
+        "junction_aa": clone.junction_aa,
         "junction_length": str(len(junction)) if junction else "",
         "shm_rate": f"{clone.shm_rate:.4f}", "sequence": clone.sequence,
     }
