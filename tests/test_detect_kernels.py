@@ -154,7 +154,10 @@ def test_edit_distance_reference_agrees_with_merge_alignment() -> None:
         flank_left, flank_right = random_dna(rng, 8), random_dna(rng, 8)
         read = flank_left + "".join(child) + flank_right
         error = np.full(len(parent), 0.01)
-        edits, _ = _align_log_lambda(encode(parent), error, encode(read), 8, MAX_EDITS)
+        cost = np.empty((len(parent) + 1, 2 * MAX_EDITS + 1))
+        scratch = np.empty((len(parent) + 1, 2 * MAX_EDITS + 1), np.int64)
+        edits, _ = _align_log_lambda(encode(parent), error, encode(read), 8, MAX_EDITS, cost,
+                                     scratch)
         distance = naive.edit_distance_inside(parent, read)
         if distance <= MAX_EDITS:
             assert edits <= MAX_EDITS

@@ -100,70 +100,96 @@ def _hash_first(codes):
 
 
 @njit(cache=True, nogil=True)
-def _align_log_lambda(parent, error, read, start, band):
-    """Most likely way ``parent`` sits in ``read`` near ``start``, as sequencing errors.
+def _indel_cost(sequence, i):
+    """-ln of the rate of an indel of ``sequence[i]``: likelier inside a homopolymer."""
+    base = sequence[i]
+    run = (i > 0 and sequence[i - 1] == base) or (i + 1 < sequence.shape[0]
+                                                  and sequence[i + 1] == base)
+    return -math.log(INDEL_HOMOPOLYMER if run else INDEL_OTHER)
 
-    Semi-global banded alignment (the parent whole, the read's ends free) minimising
-    the summed -ln probability of the edits: a substitution costs -ln(e/3) with e the
-    error probability at that parent position (``error``), an indel -ln of its rate
-    (higher in a homopolymer).
-    Returns (edits, ln of the product of the edits' probabilities); edits is
-    MAX_EDITS + 1 when the parent does not fit in the read.
+
+@njit(cache=True, nogil=True)
+def _align_log_lambda(query, error, read, start, band, cost, edits):
+    """Most likely way ``query`` sits in ``read`` near ``start``, as sequencing errors.
+
+    Semi-global alignment (the whole query, the read's ends free) in a band of
+    ``band`` nt around ``start``, minimising the summed -ln probability of the edits:
+    a substitution costs -ln(e/3) with ``error[i]`` the error probability at query
+    position i, an indel -ln of its rate.  ``cost``/``edits`` are scratch arrays of at
+    least (len(query) + 1, 2 * band + 1).  Returns (edits, ln of the product of the
+    edits' probabilities); edits is MAX_EDITS + 1 when the query does not fit.
     """
-    m = parent.shape[0]
+    m = query.shape[0]
     lo = start - band
-    hi = start + m + band
-    if lo < 0 or hi > read.shape[0]:
+    if lo < 0 or start + m + band > read.shape[0]:
         return MAX_EDITS + 1, 0.0
-    width = hi - lo
-    insertion = np.empty(width, np.float64)
-    for j in range(width):
-        base = read[lo + j]
-        run = (lo + j > 0 and read[lo + j - 1] == base) or (
-            lo + j + 1 < read.shape[0] and read[lo + j + 1] == base)
-        insertion[j] = -math.log(INDEL_HOMOPOLYMER if run else INDEL_OTHER)
-    deletion = np.empty(m, np.float64)
-    for i in range(m):
-        run = (i > 0 and parent[i - 1] == parent[i]) or (i + 1 < m and parent[i + 1] == parent[i])
-        deletion[i] = -math.log(INDEL_HOMOPOLYMER if run else INDEL_OTHER)
+    diagonals = 2 * band + 1
     big = 1e300
-    cost = np.full((m + 1, width + 1), big)
-    edits = np.zeros((m + 1, width + 1), np.int64)
-    for j in range(width + 1):
-        cost[0, j] = 0.0  # the parent may start anywhere in the read's stretch
+    for k in range(diagonals):  # read column j = row i + k
+        cost[0, k] = 0.0  # the query may start anywhere in the read's stretch
+        edits[0, k] = 0
     for i in range(1, m + 1):
-        for j in range(width + 1):
-            if abs((j - band) - i) > band:
-                continue
-            best = cost[i - 1, j] + deletion[i - 1]
-            best_edits = edits[i - 1, j] + 1
-            if j > 0:
-                same = parent[i - 1] == read[lo + j - 1]
-                diagonal = cost[i - 1, j - 1] + (0.0 if same else -math.log(error[i - 1] / 3.0))
-                if diagonal <= best:
-                    best = diagonal
-                    best_edits = edits[i - 1, j - 1] + (0 if same else 1)
-                inserted = cost[i, j - 1] + insertion[j - 1]
+        deletion = _indel_cost(query, i - 1)
+        substitution = -math.log(error[i - 1] / 3.0)
+        for k in range(diagonals):
+            j = i + k
+            same = query[i - 1] == read[lo + j - 1]
+            best = cost[i - 1, k] + (0.0 if same else substitution)
+            best_edits = edits[i - 1, k] + (0 if same else 1)
+            if k + 1 < diagonals and cost[i - 1, k + 1] + deletion < best:
+                best = cost[i - 1, k + 1] + deletion
+                best_edits = edits[i - 1, k + 1] + 1
+            if k > 0:
+                inserted = cost[i, k - 1] + _indel_cost(read, lo + j - 1)
                 if inserted < best:
                     best = inserted
-                    best_edits = edits[i, j - 1] + 1
-            cost[i, j] = best
-            edits[i, j] = best_edits
+                    best_edits = edits[i, k - 1] + 1
+            cost[i, k] = min(best, big)
+            edits[i, k] = best_edits
     end = 0
-    for j in range(width + 1):
-        if cost[m, j] < cost[m, end]:
-            end = j
+    for k in range(diagonals):
+        if cost[m, k] < cost[m, end]:
+            end = k
     return edits[m, end], -cost[m, end]
+
+
+@njit(cache=True, nogil=True)
+def _parent_error(parent, row_count, row_profile, profiles, first, length, out):
+    """Error probability at window positions first..first+length of ``parent`` into ``out``.
+
+    From the parent's error profile (its reads' qualities, scaled by ERROR_SLACK);
+    DEFAULT_ERROR outside the window or without qualities.
+    """
+    profile = row_profile[parent]
+    width = profiles.shape[1]
+    for i in range(length):
+        position = first + i
+        if profile >= 0 and 0 <= position < width:
+            out[i] = min(0.75, ERROR_SLACK * profiles[profile, position] / row_count[parent])
+        else:
+            out[i] = DEFAULT_ERROR
 
 
 @njit(cache=True, nogil=True)
 def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept, kept_offset,
                   kept_length, kept_window, row_profile, profiles, read_arena, segment, codes,
                   owner, where, table_code, table_first):
-    """Parent row of each window (-1: none), given the sorted segment index of the parents."""
+    """Parent row of each window (-1: none), given the sorted segment index of the parents.
+
+    A candidate parent is checked one of two ways: its window inside the child's best
+    read, or, when the child's read is too short for it (a window shifted or shrunk to
+    fit the read), the child's window inside the parent's best read.
+    """
     size = table_code.shape[0]
     parent_of = np.full(n_rows, -1, np.int64)
-    error = np.empty(win_width.max() if n_rows else 1, np.float64)
+    widest = 1
+    longest = 1
+    for row in range(n_rows):
+        widest = max(widest, win_width[row])
+        longest = max(longest, kept_length[row, best_kept[row]])
+    error = np.empty(widest, np.float64)
+    cost = np.empty((widest + 1, 2 * MAX_EDITS + 1), np.float64)
+    edits_table = np.empty((widest + 1, 2 * MAX_EDITS + 1), np.int64)
     seen_parent = np.empty(_MAX_CANDIDATES, np.int64)
     seen_start = np.empty(_MAX_CANDIDATES, np.int64)
     log_alpha = math.log(ALPHA)
@@ -171,9 +197,11 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept
         best = best_kept[child]
         offset = kept_offset[child, best]
         read = read_arena[offset:offset + kept_length[child, best]]
+        child_width = win_width[child]
+        child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
         window_at = kept_window[child, best]
         first = max(0, window_at - MAX_SHIFT)
-        last = min(read.shape[0] - segment, window_at + win_width[child] + MAX_SHIFT - segment)
+        last = min(read.shape[0] - segment, window_at + child_width + MAX_SHIFT - segment)
         n_seen = 0
         best_score = -np.inf
         best_parent = -1
@@ -207,19 +235,26 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept
                 seen_start[n_seen] = start
                 n_seen += 1
                 width = win_width[parent]
-                window = win_arena[win_offset[parent]:win_offset[parent] + width]
-                if row_profile[parent] >= 0:
-                    for i in range(width):
-                        error[i] = ERROR_SLACK * profiles[row_profile[parent], i] / row_count[parent]
+                if start - MAX_EDITS >= 0 and start + width + MAX_EDITS <= read.shape[0]:
+                    window = win_arena[win_offset[parent]:win_offset[parent] + width]
+                    _parent_error(parent, row_count, row_profile, profiles, 0, width, error)
+                    edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS,
+                                                          cost, edits_table)
                 else:
-                    error[:width] = DEFAULT_ERROR
-                edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS)
+                    parent_best = best_kept[parent]
+                    parent_offset = kept_offset[parent, parent_best]
+                    parent_read = read_arena[parent_offset:
+                                             parent_offset + kept_length[parent, parent_best]]
+                    shift = window_at - start  # child window start, parent window coordinates
+                    _parent_error(parent, row_count, row_profile, profiles, shift, child_width,
+                                  error)
+                    edits, log_lambda = _align_log_lambda(
+                        child_window, error, parent_read,
+                        kept_window[parent, parent_best] + shift, MAX_EDITS, cost, edits_table)
                 if edits > MAX_EDITS:
                     continue
-                score = log_poisson_tail(row_count[child],
-                                         math.exp(log_lambda) * row_count[parent])
-                if edits == 0:
-                    score = 0.0
+                score = 0.0 if edits == 0 else log_poisson_tail(
+                    row_count[child], math.exp(log_lambda) * row_count[parent])
                 if score >= log_alpha and (score > best_score or (
                         score == best_score and row_count[parent] > row_count[best_parent])):
                     best_score = score
@@ -242,7 +277,8 @@ def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
     narrowest = int(win_width[parents].min()) if len(parents) else MAX_SEGMENT * (MAX_EDITS + 1)
     segment = max(MIN_SEGMENT, min(MAX_SEGMENT, narrowest // (MAX_EDITS + 1)))
     codes, owner, where = _segments(parents, win_offset, win_width, win_arena, segment)
-    order = np.argsort(codes, kind="stable")
+    # by code, biggest parents first: they are tried first when candidates abound
+    order = np.lexsort((owner, -row_count[owner], codes))
     codes, owner, where = codes[order], owner[order], where[order]
     table_code, table_first = _hash_first(codes)
     return _find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept,

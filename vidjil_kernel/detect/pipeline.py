@@ -99,6 +99,12 @@ def _recombinations(preset: Preset, unexpected: bool) -> list[tuple[str, list[st
     return recombinations
 
 
+def _as_text(sequence: np.ndarray, quality: np.ndarray | None,
+             window_start: int) -> tuple[str, int, str | None]:
+    text = sequence.tobytes().decode("ascii")
+    return text, window_start, None if quality is None else (quality + 33).tobytes().decode()
+
+
 def _starts_with_d(preset: Preset, five: list[str]) -> bool:
     """Whether a recombination's 5' side is a D (an incomplete D-J / D-D recombination)."""
     return all(a.segment == "D" for f in five for a in preset.alleles(f))
@@ -277,7 +283,12 @@ class Detector:
             if counts[row] < self.options.min_reads:
                 break
             reported.append(int(row))
-            sequence, window_start, quality = consensus(table.kept_reads(row))
+            kept = table.kept_reads(row)
+            limit = self.options.max_designations
+            if limit is None or rank <= limit:
+                sequence, window_start, quality = consensus(kept)
+            else:  # beyond the designated clones, the read covering the most stands for it
+                sequence, window_start, quality = _as_text(*kept[0])
             clones.append(Clone(
                 id=table.window(row).decode("ascii"),
                 locus=self.systems[system_of_row[row]],
