@@ -78,7 +78,8 @@ class Designation:
     """A full V(D)J designation of a clone sequence.
 
     ``inserts`` holds the inserted (N) nucleotides between consecutive segments
-    of ``segments()``: one string less than there are segments.
+    of ``segments()``: one string less than there are segments.  ``warnings`` says
+    why something is missing (e.g. no junction: the V allele lacks its Cys104).
     """
 
     locus: str
@@ -88,6 +89,7 @@ class Designation:
     inserts: list[str] = field(default_factory=list)
     junction: Junction | None = None
     evalue: float | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def segments(self) -> list[SegmentCall]:
         return [s for s in (self.v, *self.d, self.j) if s is not None]

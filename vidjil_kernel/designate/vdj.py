@@ -1,0 +1,183 @@
+"""V(D)J designation of one sequence against a germline preset (the public entry points).
+
+- :func:`designate`: the best designation within one system (IGH, TRD+, ...),
+  over all its recombinations;
+- :func:`designate_files`: with arbitrary 5'/D/3' files (custom germlines);
+- :func:`designate_unexpected`: ``-2`` unexpected recombinations, a V of one
+  locus joined to a J of another (system ``xxx``);
+- :func:`designate_best`: the best system of a preset (and ``xxx`` on demand),
+  for sequences whose system is not known.
+
+Sequences are given on the forward strand of the recombination (V before J).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vidjil_kernel.designate.bank import SegmentBank, bank_of_files, encode
+from vidjil_kernel.designate.chain import Candidate, Hit, RowCache, designate_recombination
+from vidjil_kernel.designate.junction import junction_of
+from vidjil_kernel.designate.scoring import DEFAULT_SCORING, Scoring
+from vidjil_kernel.germline import Preset
+from vidjil_kernel.germline.alleles import LOCI
+from vidjil_kernel.results import Designation, SegmentCall
+
+#: system name of unexpected recombinations (Vidjil's)
+UNEXPECTED = "xxx"
+
+
+def _call(hit: Hit, side: str, scoring: Scoring) -> SegmentCall:
+    """The SegmentCall of a placed segment; ``side`` is "5", "4" or "3"."""
+    length = hit.bank.length(hit.alleles[0])
+    names = [hit.bank.alleles[a].name for a in hit.alleles]
+    del_left = hit.germ_start if side in ("4", "3") else None
+    del_right = length - hit.germ_end if side in ("5", "4") else None
+    evalue = scoring.evalue(hit.score, hit.searched, hit.bank.forward.shape[0])
+    return SegmentCall(names, hit.start, hit.end, del_left=del_left, del_right=del_right,
+                       score=hit.score, evalue=evalue)
+
+
+def _add_junction(candidate: Candidate, sequence: str, designation: Designation) -> None:
+    five, three = candidate.five, candidate.three
+    v = five.bank.alleles[five.alleles[0]]
+    j = three.bank.alleles[three.alleles[0]]
+    if v.segment != "V" or j.segment != "J":
+        return
+    for allele, codon in ((v, "Cys104"), (j, "Phe/Trp118")):
+        if allele.anchor is None:
+            designation.warnings.append(f"no junction: {allele.name} has no {codon} codon")
+            return
+    cys = five.end - (five.germ_end - v.anchor)
+    phe_trp = three.start + (j.anchor - three.germ_start)
+    designation.junction = junction_of(sequence, cys, phe_trp, three.start, five.start,
+                                       three.end, j.locus == "IGH")
+    if designation.junction is None:
+        designation.warnings.append("no junction: the Cys104 and Phe/Trp118 codons of "
+                                    f"{v.name} and {j.name} fall outside the sequence")
+
+
+def to_designation(candidate: Candidate, sequence: str, locus: str,
+                   scoring: Scoring = DEFAULT_SCORING) -> Designation:
+    """A Designation (segments, N regions, junction, e-values) from a chain."""
+    hits = candidate.hits()
+    calls = [_call(candidate.five, "5", scoring)]
+    calls += [_call(d, "4", scoring) for d in candidate.ds]
+    calls.append(_call(candidate.three, "3", scoring))
+    designation = Designation(
+        locus=locus, v=calls[0], j=calls[-1], d=calls[1:-1],
+        inserts=[sequence[a.end:b.start] for a, b in zip(hits, hits[1:], strict=False)],
+        evalue=calls[0].evalue + calls[-1].evalue)
+    _add_junction(candidate, sequence, designation)
+    return designation
+
+
+def _nothing(locus: str, why: str) -> Designation:
+    return Designation(locus=locus, v=None, j=None, warnings=[why])
+
+
+def _bank(preset: Preset, files: list[str]) -> SegmentBank | None:
+    return bank_of_files(preset, files) if files else None
+
+
+def _best_of_system(cache: RowCache, preset: Preset, system: str) -> Candidate | None:
+    best: Candidate | None = None
+    for recombination in preset.systems[system].recombinations:
+        candidate = designate_recombination(
+            cache, bank_of_files(preset, recombination.five), _bank(preset, recombination.four),
+            bank_of_files(preset, recombination.three))
+        if candidate is not None and (best is None or candidate.score > best.score):
+            best = candidate
+    return best
+
+
+def designate(sequence: str, preset: Preset, system: str, *,
+              scoring: Scoring = DEFAULT_SCORING, prefilter: bool = True) -> Designation:
+    """The best designation of ``sequence`` in ``system`` of ``preset``.
+
+    Without a significant 5' and 3' segment the Designation has no segment and a
+    warning says so.  ``prefilter=False`` aligns every allele (slower, same result
+    unless the k-mer pre-filter missed the best allele).
+    """
+    cache = RowCache(encode(sequence), scoring, prefilter)
+    best = _best_of_system(cache, preset, system)
+    if best is None:
+        return _nothing(system, f"no significant 5' and 3' segments of {system}")
+    return to_designation(best, sequence, system, scoring)
+
+
+def designate_files(sequence: str, preset: Preset, five: list[str], four: list[str],
+                    three: list[str], locus: str = UNEXPECTED, *,
+                    scoring: Scoring = DEFAULT_SCORING, prefilter: bool = True) -> Designation:
+    """The best designation of ``sequence`` with arbitrary 5'/D/3' files of ``preset``."""
+    cache = RowCache(encode(sequence), scoring, prefilter)
+    candidate = designate_recombination(cache, bank_of_files(preset, five),
+                                        _bank(preset, four), bank_of_files(preset, three))
+    if candidate is None:
+        return _nothing(locus, "no significant 5' and 3' segments")
+    return to_designation(candidate, sequence, locus, scoring)
+
+
+def _file_locus(preset: Preset, file: str) -> str:
+    """The locus a germline file belongs to: its IMGT name (TRDV.fa) or its alleles'."""
+    prefix = Path(file).name[:3]
+    if prefix in LOCI:
+        return prefix
+    loci = {a.locus for a in preset.alleles(file)}
+    return loci.pop() if len(loci) == 1 else ""
+
+
+def _unexpected_pairs(preset: Preset) -> list[tuple[str, str]]:
+    """(V file, J file) of different loci that no recombination of the preset joins."""
+    known = {(f, t) for s in preset.systems.values() for r in s.recombinations
+             for f in r.five for t in r.three}
+    v_files = sorted({f for s in preset.systems.values() for r in s.recombinations
+                      for f in r.five if bank_of_files(preset, [f]).segment == "V"})
+    j_files = sorted({t for s in preset.systems.values() for r in s.recombinations
+                      for t in r.three if bank_of_files(preset, [t]).segment == "J"})
+    return [(v, j) for v in v_files for j in j_files
+            if (v, j) not in known and _file_locus(preset, v) != _file_locus(preset, j)]
+
+
+def _best_unexpected(cache: RowCache, preset: Preset) -> Candidate | None:
+    best: Candidate | None = None
+    for v_file, j_file in _unexpected_pairs(preset):
+        candidate = designate_recombination(cache, bank_of_files(preset, [v_file]), None,
+                                            bank_of_files(preset, [j_file]))
+        if candidate is not None and (best is None or candidate.score > best.score):
+            best = candidate
+    return best
+
+
+def designate_unexpected(sequence: str, preset: Preset, *, scoring: Scoring = DEFAULT_SCORING,
+                         prefilter: bool = True) -> Designation:
+    """``-2``: the best V of one locus joined to a J of another (system ``xxx``)."""
+    cache = RowCache(encode(sequence), scoring, prefilter)
+    best = _best_unexpected(cache, preset)
+    if best is None:
+        return _nothing(UNEXPECTED, "no significant V and J of different loci")
+    return to_designation(best, sequence, UNEXPECTED, scoring)
+
+
+def designate_best(sequence: str, preset: Preset, *, systems: list[str] | None = None,
+                   unexpected: bool = False, scoring: Scoring = DEFAULT_SCORING,
+                   prefilter: bool = True) -> Designation:
+    """The best designation over ``systems`` (default: all of the preset), by net score.
+
+    With ``unexpected``, a V and a J of different loci (``xxx``) win only when they
+    explain the sequence strictly better than every system.
+    """
+    cache = RowCache(encode(sequence), scoring, prefilter)
+    best: Candidate | None = None
+    best_system = ""
+    for system in systems or list(preset.systems):
+        candidate = _best_of_system(cache, preset, system)
+        if candidate is not None and (best is None or candidate.score > best.score):
+            best, best_system = candidate, system
+    if unexpected:
+        candidate = _best_unexpected(cache, preset)
+        if candidate is not None and (best is None or candidate.score > best.score):
+            best, best_system = candidate, UNEXPECTED
+    if best is None:
+        return _nothing("", "no significant 5' and 3' segments in any system")
+    return to_designation(best, sequence, best_system, scoring)
