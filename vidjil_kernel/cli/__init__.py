@@ -19,9 +19,13 @@ from vidjil_kernel.exceptions import VidjilError
 
 #: subcommand name -> "module:attribute" of its click command
 COMMANDS: dict[str, str] = {
+    "db": "vidjil_kernel.cli.db:db",
     "detect": "vidjil_kernel.cli.detect:detect",
     "germline": "vidjil_kernel.cli.germline:germline",
+    "group": "vidjil_kernel.cli.groups:group",
+    "set": "vidjil_kernel.cli.sets:set_",
     "simulate": "vidjil_kernel.cli.simulate:simulate",
+    "user": "vidjil_kernel.cli.users:user",
 }
 
 
