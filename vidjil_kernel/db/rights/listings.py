@@ -149,8 +149,10 @@ def readable_sets(
     today = dt.date.today()
     if rows:
         total = rows[0].total
-    else:  # an empty page past the end still reports the listing's size
+    elif offset:  # an empty page past the end still reports the listing's size
         total = _count(session, readable_sets_query(actor, kind=kind, search=search, right=right))
+    else:
+        total = 0
     return Page([set_view(row, today) for row in rows], total, offset, limit)
 
 
