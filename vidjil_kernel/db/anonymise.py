@@ -24,17 +24,15 @@ def patient_identity(
     birth_date: dt.date | None,
     *,
     visible: bool,
-    today: dt.date | None = None,
-) -> dict[str, object]:
-    """The patient fields a viewer may see: ``label``, names, birth date and age.
+    today: dt.date,
+) -> tuple[str, str | None, str | None, dt.date | None, int | None]:
+    """What a viewer may see of a patient: label, first name, last name, birth date, age.
 
     Without ``visible`` (the ``anon`` right), names and birth date are None and
     the label is the first three letters of the last name.
     """
-    age = age_on(birth_date, today or dt.date.today())
+    age = age_on(birth_date, today)
     if visible:
         label = " ".join(part for part in (last_name, first_name) if part)
-        return {"label": label, "first_name": first_name, "last_name": last_name,
-                "birth_date": birth_date, "age": age}
-    return {"label": (last_name or "")[:3], "first_name": None, "last_name": None,
-            "birth_date": None, "age": age}
+        return label, first_name, last_name, birth_date, age
+    return (last_name or "")[:3], None, None, None, age

@@ -1,8 +1,10 @@
-"""What this layer hands out: plain, frozen views, never ORM rows.
+"""What this layer hands out: plain views, never ORM rows.
 
 Views are built only from rows the rights module let through, and patient
 views only through ``anonymise.patient_identity``; ``to_dict`` gives the
-JSON the API and ``--json`` print.
+JSON the API and ``--json`` print.  Views are slotted, not frozen: a listing
+builds thousands of them, and frozen dataclasses are eight times slower to
+build (bench/rights.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ def _jsonable(value: Any) -> Any:
 class View:
     """Base of the views: a dict for JSON."""
 
+    __slots__ = ()
+
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))  # type: ignore[call-overload]
 
@@ -47,7 +51,7 @@ class Page(Generic[T]):
                 "offset": self.offset, "limit": self.limit}
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class SetRef(View):
     """A set named as its viewer may see it (patients anonymised without ``anon``)."""
 
@@ -56,7 +60,7 @@ class SetRef(View):
     label: str
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class SetView(View):
     """A patient, run or generic set; fields of other kinds are None."""
 
@@ -78,7 +82,7 @@ class SetView(View):
     pcr: str | None = None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class SampleView(View):
     id: int
     original_name: str
@@ -100,7 +104,7 @@ class SampleView(View):
     sets: list[SetRef]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class ConfigView(View):
     id: int
     name: str
@@ -112,7 +116,7 @@ class ConfigView(View):
     groups: list[str]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class PreProcessView(View):
     id: int
     name: str
@@ -121,7 +125,7 @@ class PreProcessView(View):
     groups: list[str]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class UserView(View):
     id: int
     name: str
@@ -133,7 +137,7 @@ class UserView(View):
     groups: list[str]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class GroupView(View):
     id: int
     name: str
@@ -144,7 +148,7 @@ class GroupView(View):
     members: list[str]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class ResultView(View):
     id: int
     sample_id: int
@@ -157,7 +161,7 @@ class ResultView(View):
     job_id: int | None = None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class FusedResultView(View):
     id: int
     set: SetRef
@@ -167,7 +171,7 @@ class FusedResultView(View):
     fused_path: str | None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class AnalysisView(View):
     id: int
     set: SetRef
@@ -178,7 +182,7 @@ class AnalysisView(View):
     saved_at: dt.datetime
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class NotificationView(View):
     id: int
     title: str
@@ -189,7 +193,7 @@ class NotificationView(View):
     group: str | None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class AuditView(View):
     id: int
     at: dt.datetime

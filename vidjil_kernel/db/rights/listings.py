@@ -109,17 +109,19 @@ def readable_sets_query(
 
 def set_view(row: Row, today: dt.date | None = None) -> SetView:
     """A view of one row of ``readable_sets_query`` (anonymised unless identity is visible)."""
-    visible = bool(row.identity_visible)
-    common = dict(id=row.id, kind=row.kind, identity_visible=visible, id_label=row.id_label,
-                  info=row.info, created_at=row.created_at, sample_count=row.sample_count)
-    if row.kind == SetKind.PATIENT:
-        identity = patient_identity(row.first_name, row.last_name, row.birth_date,
-                                    visible=visible, today=today)
-        return SetView(**common, **identity)  # type: ignore[arg-type]
-    if row.kind == SetKind.RUN:
-        return SetView(**common, label=row.name or "", name=row.name, run_date=row.run_date,
-                       sequencer=row.sequencer, pcr=row.pcr)
-    return SetView(**common, label=row.name or "", name=row.name)
+    (set_id, kind, name, id_label, info, created_at, first_name, last_name, birth_date,
+     run_date, sequencer, pcr, visible, sample_count) = row[:14]
+    if kind == SetKind.PATIENT:
+        label, first_name, last_name, birth_date, age = patient_identity(
+            first_name, last_name, birth_date, visible=bool(visible),
+            today=today or dt.date.today())
+        return SetView(set_id, kind, label, bool(visible), id_label, info, created_at,
+                       sample_count, None, first_name, last_name, birth_date, age)
+    if kind == SetKind.RUN:
+        return SetView(set_id, kind, name or "", bool(visible), id_label, info, created_at,
+                       sample_count, name, run_date=run_date, sequencer=sequencer, pcr=pcr)
+    return SetView(set_id, kind, name or "", bool(visible), id_label, info, created_at,
+                   sample_count, name)
 
 
 def readable_sets(
@@ -137,17 +139,22 @@ def readable_sets(
     ``search`` matches names, id labels and info (patient names only where the
     actor holds ``anon``); ``kind`` is patient, run or generic.
     """
-    query = (
-        readable_sets_query(actor, kind=kind, search=search, right=right)
-        .add_columns(func.count().over().label("total"))
-        .order_by(SETS.created_at.desc(), SETS.id.desc())
-        .offset(offset)
-    )
+    query = readable_sets_query(actor, kind=kind, search=search, right=right).order_by(
+        SETS.created_at.desc(), SETS.id.desc())
+    paged = bool(offset) or limit is not None
+    if paged:  # the listing's size, computed by the same query
+        query = query.add_columns(func.count().over().label("total"))
+    if offset:
+        query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    rows = session.execute(query).all()
+    # Core execution on the session's connection: these are columns, not ORM
+    # entities, and skipping the ORM's row loading saves a third of the time
+    rows = session.connection().execute(query).all()
     today = dt.date.today()
-    if rows:
+    if not paged:
+        total = len(rows)
+    elif rows:
         total = rows[0].total
     elif offset:  # an empty page past the end still reports the listing's size
         total = _count(session, readable_sets_query(actor, kind=kind, search=search, right=right))
@@ -226,8 +233,9 @@ def readable_samples(
         .outerjoin(User, User.id == Sample.uploader_id)
         .where(sample_filter(actor, right))
         .order_by(Sample.uploaded_at.desc(), Sample.id.desc())
-        .offset(offset)
     )
+    if offset:
+        query = query.offset(offset)
     if set_id is not None:
         query = query.where(Sample.id.in_(
             select(SetSample.sample_id).where(SetSample.set_id == set_id)))
