@@ -24,7 +24,6 @@ from vidjil_kernel.db.models import (
 from vidjil_kernel.exceptions import Conflict, NotFound, PermissionDenied, UsageError
 
 
-
 def _patient(session: Session, lab, **fields) -> int:
     values = dict(first_name="Jeanne", last_name="Martin", birth_date="1970-03-04",
                   info="diagnosis #mrd", id_label="P-001")
@@ -306,3 +305,31 @@ def test_results_cascade_with_their_sample(session: Session, lab) -> None:
     assert session.scalar(select(Job.sample_id)) is None
     assert session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "delete", AuditEntry.record_type == "sample")) == 1
+
+
+def test_tags_follow_the_info_fields(session: Session, lab) -> None:
+    assert svc.extract_tags("MRD follow-up #MRD #relapse-2, #mrd and #é-tag") == [
+        "mrd", "relapse-2", "é-tag"]
+    patient = _patient(session, lab, info="#AML at diagnosis")
+    sample = svc.add_sample(session, lab.clinician, [patient], original_name="a.fq",
+                            info="#diag", origin="test")
+    assert [v.id for v in rights.readable_sets(session, lab.student, tag="#aml").items] == [
+        patient]
+    svc.grant_right(session, SYSTEM, "hemato", "admin", origin="test")
+    svc.update_set(session, lab.clinician, patient, info="#ALL, not AML", origin="test")
+    assert rights.readable_sets(session, lab.student, tag="aml").total == 0
+    assert rights.readable_sets(session, lab.student, tag="all").total == 1
+    assert [v.id for v in rights.readable_samples(session, lab.student, tag="diag").items] == [
+        sample.id]
+    svc.update_sample(session, lab.clinician, sample.id, info="#fu1", origin="test")
+    assert svc.tag_vocabulary(session, lab.student) == [("all", 1), ("fu1", 1)]
+    assert svc.tag_vocabulary(session, lab.student, prefix="#f") == [("fu1", 1)]
+
+
+def test_the_tag_vocabulary_only_shows_readable_records(session: Session, lab) -> None:
+    _patient(session, lab, info="#secret-trial")
+    svc.create_set(session, lab.stranger, "generic", "virology", name="flu",
+                   info="#influenza", origin="test")
+    assert svc.tag_vocabulary(session, lab.stranger) == [("influenza", 1)]
+    assert svc.tag_vocabulary(session, lab.student) == [("secret-trial", 1)]
+    assert svc.tag_vocabulary(session, None) == []

@@ -62,7 +62,7 @@ def schema_state(engine: Engine) -> SchemaState:
     """How the database's schema compares with this version of the lab."""
     current = current_revision(engine)
     if current is None:
-        tables = inspect(engine).get_table_names()
+        tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
         return SchemaState.FOREIGN if tables else SchemaState.EMPTY
     if current == head_revision():
         return SchemaState.CURRENT

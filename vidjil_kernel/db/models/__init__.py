@@ -23,11 +23,12 @@ from vidjil_kernel.db.models.sets import (
     SetKind,
     SetSample,
 )
+from vidjil_kernel.db.models.tags import SampleTag, SetTag, Tag
 
 __all__ = [
     "PUBLIC_GROUP", "SET_CLASSES", "Analysis", "AuditEntry", "Config", "ConfigAccess",
     "FusedResult", "GenericSet", "Group", "GroupKind", "GroupRight", "Job", "Membership",
     "Notification", "NotificationRead", "Patient", "PreProcess", "PreProcessAccess", "Result",
-    "Right", "Run", "RunState", "Sample", "SampleSet", "SetAccess", "SetKind", "SetSample",
-    "User",
+    "Right", "Run", "RunState", "Sample", "SampleSet", "SampleTag", "SetAccess", "SetKind",
+    "SetSample", "SetTag", "Tag", "User",
 ]

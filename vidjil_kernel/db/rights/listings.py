@@ -25,8 +25,11 @@ from vidjil_kernel.db.models import (
     Right,
     Sample,
     SampleSet,
+    SampleTag,
     SetKind,
     SetSample,
+    SetTag,
+    Tag,
     User,
 )
 from vidjil_kernel.db.rights.core import (
@@ -61,6 +64,17 @@ def _contains(column: ColumnElement[str | None], pattern: str) -> ColumnElement[
     return func.lower(column).like(pattern, escape="\\")
 
 
+TAG_LINKS = {"set": (SetTag, SetTag.set_id), "sample": (SampleTag, SampleTag.sample_id)}
+
+
+def tagged_filter(record_type: str, tag: str) -> ColumnElement[bool]:
+    """WHERE clause on ``SampleSet`` or ``Sample``: the record carries ``tag`` (``#`` optional)."""
+    link, column = TAG_LINKS[record_type]
+    model = SampleSet if record_type == "set" else Sample
+    return model.id.in_(select(column).join(Tag, Tag.id == link.tag_id)
+                        .where(Tag.name == tag.lstrip("#").lower()))
+
+
 def set_search_filter(actor: Actor, search: str) -> ColumnElement[bool]:
     """Sets matching ``search``; patient names count only where the actor may see them."""
     pattern = like_pattern(search)
@@ -76,6 +90,7 @@ def readable_sets_query(
     *,
     kind: str | None = None,
     search: str | None = None,
+    tag: str | None = None,
     right: Right | None = Right.READ,
 ) -> Select:
     """The SELECT behind ``readable_sets`` (sets the actor may do ``right`` on), unpaged.
@@ -104,6 +119,8 @@ def readable_sets_query(
         query = query.where(SETS.kind == kind)
     if search:
         query = query.where(set_search_filter(actor, search))
+    if tag:
+        query = query.where(tagged_filter("set", tag))
     return query
 
 
@@ -130,6 +147,7 @@ def readable_sets(
     *,
     kind: str | None = None,
     search: str | None = None,
+    tag: str | None = None,
     right: Right = Right.READ,
     offset: int = 0,
     limit: int | None = None,
@@ -137,9 +155,11 @@ def readable_sets(
     """Sets the actor may read (or do ``right`` on), newest first, in one query.
 
     ``search`` matches names, id labels and info (patient names only where the
-    actor holds ``anon``); ``kind`` is patient, run or generic.
+    actor holds ``anon``); ``kind`` is patient, run or generic; ``tag`` a
+    ``#word`` of the info.
     """
-    query = readable_sets_query(actor, kind=kind, search=search, right=right).order_by(
+    filters = dict(kind=kind, search=search, tag=tag, right=right)
+    query = readable_sets_query(actor, **filters).order_by(  # type: ignore[arg-type]
         SETS.created_at.desc(), SETS.id.desc())
     paged = bool(offset) or limit is not None
     if paged:  # the listing's size, computed by the same query
@@ -157,7 +177,7 @@ def readable_sets(
     elif rows:
         total = rows[0].total
     elif offset:  # an empty page past the end still reports the listing's size
-        total = _count(session, readable_sets_query(actor, kind=kind, search=search, right=right))
+        total = _count(session, readable_sets_query(actor, **filters))  # type: ignore[arg-type]
     else:
         total = 0
     return Page([set_view(row, today) for row in rows], total, offset, limit)
@@ -223,6 +243,7 @@ def readable_samples(
     *,
     set_id: int | None = None,
     search: str | None = None,
+    tag: str | None = None,
     right: Right = Right.READ,
     offset: int = 0,
     limit: int | None = None,
@@ -243,6 +264,8 @@ def readable_samples(
         pattern = like_pattern(search)
         query = query.where(or_(*(_contains(column, pattern) for column in (
             Sample.original_name, Sample.info, Sample.producer, Sample.sequencer, Sample.pcr))))
+    if tag:
+        query = query.where(tagged_filter("sample", tag))
     if limit is not None:
         query = query.limit(limit)
     rows = session.execute(query).all()

@@ -67,17 +67,18 @@ from vidjil_kernel.db.services.sets import (
     update_sample,
     update_set,
 )
+from vidjil_kernel.db.services.tags import extract_tags, retag, tag_vocabulary
 
 __all__ = [
-    "add_member", "add_sample", "add_user", "create_config", "create_group",
-    "create_preprocess", "create_set", "delete_config", "delete_group", "delete_preprocess",
-    "delete_set", "dismiss_notification", "ensure_account", "get_account", "get_analysis",
+    "add_member", "add_sample", "add_user", "create_config", "create_group", "create_preprocess",
+    "create_set", "delete_config", "delete_group", "delete_preprocess", "delete_set",
+    "dismiss_notification", "ensure_account", "extract_tags", "get_account", "get_analysis",
     "get_config", "get_group", "get_preprocess", "get_sample", "get_set", "grant_right",
     "group_view", "impersonate", "launch_analysis", "link_sample", "list_audit",
     "list_fused_results", "list_groups", "list_notifications", "list_results", "list_users",
     "parse_right", "post_notification", "public_group", "record_login", "remove_member",
-    "remove_sample", "revoke_right", "save_analysis", "set_groups", "set_user_active",
-    "share_config", "share_preprocess", "share_set", "unshare_config", "unshare_preprocess",
-    "unshare_set", "update_config", "update_preprocess", "update_sample", "update_set",
-    "user_view",
+    "remove_sample", "retag", "revoke_right", "save_analysis", "set_groups", "set_user_active",
+    "share_config", "share_preprocess", "share_set", "tag_vocabulary", "unshare_config",
+    "unshare_preprocess", "unshare_set", "update_config", "update_preprocess", "update_sample",
+    "update_set", "user_view",
 ]

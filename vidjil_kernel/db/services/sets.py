@@ -41,6 +41,7 @@ from vidjil_kernel.db.rights import (
 from vidjil_kernel.db.rights.listings import SETS, sample_views, set_view
 from vidjil_kernel.db.services.accounts import get_group
 from vidjil_kernel.db.services.fields import coerce_fields
+from vidjil_kernel.db.services.tags import retag
 from vidjil_kernel.db.views import SampleView, SetView
 from vidjil_kernel.exceptions import Conflict, NotFound, UsageError
 
@@ -101,6 +102,7 @@ def create_set(
     session.add(record)
     session.flush()
     session.add(SetAccess(set_id=record.id, group_id=target.id))
+    retag(session, "set", record.id, record.info)
     audit(session, actor, "create", "set", record.id, origin=origin,
           details={"kind": set_kind.value, "group": target.name, "fields": sorted(values)})
     session.flush()
@@ -118,6 +120,8 @@ def update_set(
     _check_required(kind, {**current, **values})
     for name, value in values.items():
         setattr(record, name, value)
+    if "info" in values:
+        retag(session, "set", set_id, record.info)
     audit(session, actor, "update", "set", set_id, origin=origin,
           details={"fields": sorted(values)})
     session.flush()
@@ -217,6 +221,7 @@ def add_sample(
     session.add(sample)
     session.flush()
     session.add_all(SetSample(set_id=set_id, sample_id=sample.id) for set_id in set(set_ids))
+    retag(session, "sample", sample.id, sample.info)
     audit(session, actor, "create", "sample", sample.id, origin=origin,
           details={"sets": sorted(set(set_ids)), "fields": sorted(values)})
     session.flush()
@@ -241,6 +246,8 @@ def update_sample(
         values.setdefault("preprocess_state", RunState.QUEUED.value)
     for name, value in values.items():
         setattr(sample, name, value)
+    if "info" in values:
+        retag(session, "sample", sample_id, sample.info)
     audit(session, actor, "update", "sample", sample_id, origin=origin,
           details={"fields": sorted(values) + (["preprocess_id"] if preprocess_id else [])})
     session.flush()

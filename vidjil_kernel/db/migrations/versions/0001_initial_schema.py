@@ -515,62 +515,23 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("job", schema=None) as batch_op:
-        batch_op.drop_index("ix_job_state_kind")
-
+    # dropping a table drops its indexes (MariaDB refuses to drop those a foreign key needs)
     op.drop_table("job")
-    with op.batch_alter_table("set_sample", schema=None) as batch_op:
-        batch_op.drop_index("ix_set_sample_sample_id_set_id")
-
     op.drop_table("set_sample")
-    with op.batch_alter_table("result", schema=None) as batch_op:
-        batch_op.drop_index("ix_result_sample_id_config_id")
-
     op.drop_table("result")
     op.drop_table("notification_read")
-    with op.batch_alter_table("set_access", schema=None) as batch_op:
-        batch_op.drop_index("ix_set_access_group_id_set_id")
-
     op.drop_table("set_access")
-    with op.batch_alter_table("sample", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_sample_sha256"))
-
     op.drop_table("sample")
-    with op.batch_alter_table("preprocess_access", schema=None) as batch_op:
-        batch_op.drop_index("ix_preprocess_access_group_id_preprocess_id")
-
     op.drop_table("preprocess_access")
     op.drop_table("notification")
-    with op.batch_alter_table("membership", schema=None) as batch_op:
-        batch_op.drop_index("ix_membership_group_id_user_id")
-
     op.drop_table("membership")
-    with op.batch_alter_table("group_right", schema=None) as batch_op:
-        batch_op.drop_index("ix_group_right_name_group_id")
-
     op.drop_table("group_right")
-    with op.batch_alter_table("fused_result", schema=None) as batch_op:
-        batch_op.drop_index("ix_fused_result_set_id_config_id")
-
     op.drop_table("fused_result")
-    with op.batch_alter_table("config_access", schema=None) as batch_op:
-        batch_op.drop_index("ix_config_access_group_id_config_id")
-
     op.drop_table("config_access")
     op.drop_table("analysis")
-    with op.batch_alter_table("sample_set", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_sample_set_kind"))
-
     op.drop_table("sample_set")
     op.drop_table("preprocess")
-    with op.batch_alter_table("lab_group", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_lab_group_parent_id"))
-
     op.drop_table("lab_group")
     op.drop_table("config")
-    with op.batch_alter_table("audit_entry", schema=None) as batch_op:
-        batch_op.drop_index("ix_audit_entry_record_type_record_id")
-        batch_op.drop_index(batch_op.f("ix_audit_entry_at"))
-
     op.drop_table("audit_entry")
     op.drop_table("account")
