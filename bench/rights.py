@@ -9,7 +9,9 @@ belongs to 200 groups (the 150 labs and 50 teams) through which exactly
 
 Prints the SQL of ``readable_sets`` (it must be one statement) and the
 median and best times of listing all 10,000 sets as anonymised views, of a
-first page of 50, and of a search; wall-clock time, and this process's CPU
+first page of 50, and of a search, then the "floor": fetching the same
+columns of 10,000 sets with no rights filter and no views (what the driver
+alone costs: PyMySQL decodes rows in pure Python); wall-clock time, and this process's CPU
 time, which is what to compare on a busy machine (it includes SQLite's work,
 not a MariaDB server's).  Also prints the load average.
 
@@ -33,7 +35,7 @@ from pathlib import Path
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
-from vidjil_kernel.db import open_engine, rights
+from vidjil_kernel.db import SYSTEM, open_engine, rights
 from vidjil_kernel.db.models import (
     Group,
     GroupRight,
@@ -44,6 +46,7 @@ from vidjil_kernel.db.models import (
     SetSample,
     User,
 )
+from vidjil_kernel.db.rights.listings import readable_sets_query
 from vidjil_kernel.db.services import ensure_account
 
 TOTAL_SETS = 40_000
@@ -144,6 +147,17 @@ def run(url: str, repeats: int) -> None:
                   f"best {min(wall) * 1000:6.1f} ms; cpu median "
                   f"{statistics.median(cpu) * 1000:6.1f} ms   "
                   f"({len(page.items)} of {page.total})")  # type: ignore[attr-defined]
+        floor = readable_sets_query(SYSTEM).limit(READABLE_SETS)
+        wall, cpu = [], []
+        for _ in range(repeats):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            session.connection().execute(floor).all()
+            wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+        print(f"{'floor (no rights)':20} wall median {statistics.median(wall) * 1000:6.1f} ms, "
+              f"best {min(wall) * 1000:6.1f} ms; cpu median "
+              f"{statistics.median(cpu) * 1000:6.1f} ms   (the same columns of 10,000 sets, "
+              "no filter, no views: the driver's share)")
     engine.dispose()
 
 
