@@ -77,3 +77,21 @@ def test_pages_report_the_whole_listing(session: Session, lab) -> None:
     everything = rights.readable_sets(session, lab.student, offset=0, limit=10).items
     assert [view.id for view in everything[2:4]] == [
         view.id for view in rights.readable_sets(session, lab.student, offset=2, limit=2).items]
+
+
+def test_group_and_user_listings_take_a_fixed_number_of_queries(session: Session, lab) -> None:
+    counts = []
+    for extra in (0, 10):
+        for n in range(extra):
+            svc.ensure_account(session, f"extra-{len(counts)}-{n}")
+            svc.create_group(session, SYSTEM, f"team-{len(counts)}-{n}", parent="virology",
+                             origin="test")
+        session.flush()
+        with statements(session) as seen:
+            groups = svc.list_groups(session, SYSTEM)
+            users = svc.list_users(session, SYSTEM)
+        counts.append(len(seen))
+    assert counts[0] == counts[1] <= 6
+    assert next(g for g in groups if g.name == "hemato-students").parent == "hemato"
+    assert next(u for u in users if u.name == "student").groups == [
+        "hemato-students", "public", "user:student"]

@@ -333,3 +333,13 @@ def test_the_tag_vocabulary_only_shows_readable_records(session: Session, lab) -
     assert svc.tag_vocabulary(session, lab.stranger) == [("influenza", 1)]
     assert svc.tag_vocabulary(session, lab.student) == [("secret-trial", 1)]
     assert svc.tag_vocabulary(session, None) == []
+
+
+def test_logins_are_remembered(session: Session, lab) -> None:
+    assert lab.student.last_login is None
+    svc.record_login(session, lab.student)
+    session.flush()
+    session.expire_all()
+    seen = svc.list_users(session, lab.boss)
+    student = next(view for view in seen if view.name == "student")
+    assert student.last_login is not None and student.last_login.tzinfo == dt.UTC

@@ -7,6 +7,8 @@ request came from (an IP address, "cli", "hub-sync").
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -130,13 +132,21 @@ _PERSONAL_RIGHTS = (Right.READ, Right.CREATE, Right.UPLOAD, Right.RUN, Right.SAV
                     Right.ADMIN, Right.CREATE_CONFIG)
 
 
+def user_views(session: Session, users: list[User]) -> list[UserView]:
+    """Views of ``users`` with the names of their groups (one more query)."""
+    groups_of: dict[int, list[str]] = defaultdict(list)
+    ids = [user.id for user in users]
+    if ids:
+        for user_id, name in session.execute(
+                select(Membership.user_id, Group.name).join(Group, Group.id == Membership.group_id)
+                .where(Membership.user_id.in_(ids)).order_by(Group.name)):
+            groups_of[user_id].append(name)
+    return [UserView(user.id, user.name, user.email, user.is_admin, user.active,
+                     user.created_at, user.last_login, groups_of[user.id]) for user in users]
+
+
 def user_view(session: Session, user: User) -> UserView:
-    groups = session.scalars(
-        select(Group.name).join(Membership, Membership.group_id == Group.id)
-        .where(Membership.user_id == user.id).order_by(Group.name)
-    ).all()
-    return UserView(user.id, user.name, user.email, user.is_admin, user.active, user.created_at,
-                    user.last_login, list(groups))
+    return user_views(session, [user])[0]
 
 
 def add_user(
@@ -170,8 +180,7 @@ def record_login(session: Session, user: User) -> None:
 def list_users(session: Session, actor: Actor) -> list[UserView]:
     """Every account (lab admins only), by name."""
     require_lab_admin(actor, "the list of accounts")
-    return [user_view(session, user)
-            for user in session.scalars(select(User).order_by(User.name))]
+    return user_views(session, list(session.scalars(select(User).order_by(User.name))))
 
 
 def impersonate(session: Session, actor: Actor, name: str, *, origin: str) -> User:
@@ -182,16 +191,30 @@ def impersonate(session: Session, actor: Actor, name: str, *, origin: str) -> Us
     return target
 
 
+def group_views(session: Session, groups: list[Group]) -> list[GroupView]:
+    """Views of ``groups`` with their rights, members and parent (three queries in all)."""
+    ids = [group.id for group in groups]
+    rights_of: dict[int, list[str]] = defaultdict(list)
+    members_of: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        for group_id, name in session.execute(
+                select(GroupRight.group_id, GroupRight.name)
+                .where(GroupRight.group_id.in_(ids)).order_by(GroupRight.name)):
+            rights_of[group_id].append(name)
+        for group_id, name in session.execute(
+                select(Membership.group_id, User.name).join(User, User.id == Membership.user_id)
+                .where(Membership.group_id.in_(ids)).order_by(User.name)):
+            members_of[group_id].append(name)
+    parent_ids = {group.parent_id for group in groups if group.parent_id is not None}
+    parents = dict(session.execute(select(Group.id, Group.name).where(
+        Group.id.in_(parent_ids))).all()) if parent_ids else {}
+    return [GroupView(group.id, group.name, group.kind, group.description,
+                      parents.get(group.parent_id) if group.parent_id else None,
+                      rights_of[group.id], members_of[group.id]) for group in groups]
+
+
 def group_view(session: Session, group: Group) -> GroupView:
-    rights = session.scalars(select(GroupRight.name).where(GroupRight.group_id == group.id)
-                             .order_by(GroupRight.name)).all()
-    members = session.scalars(
-        select(User.name).join(Membership, Membership.user_id == User.id)
-        .where(Membership.group_id == group.id).order_by(User.name)
-    ).all()
-    parent = session.get(Group, group.parent_id) if group.parent_id else None
-    return GroupView(group.id, group.name, group.kind, group.description,
-                     parent.name if parent else None, list(rights), list(members))
+    return group_views(session, [group])[0]
 
 
 def create_group(
@@ -306,4 +329,4 @@ def list_groups(session: Session, actor: Actor) -> list[GroupView]:
             Membership.user_id == (actor.id if isinstance(actor, User) else -1))
         parents = select(Group.parent_id).where(Group.id.in_(mine))
         query = query.where(Group.id.in_(mine) | Group.id.in_(parents))
-    return [group_view(session, group) for group in session.scalars(query)]
+    return group_views(session, list(session.scalars(query)))
