@@ -17,6 +17,7 @@ from vidjil_kernel.db.models import (
     Job,
     Membership,
     Result,
+    Right,
     Sample,
     SampleSet,
     User,
@@ -343,3 +344,25 @@ def test_logins_are_remembered(session: Session, lab) -> None:
     seen = svc.list_users(session, lab.boss)
     student = next(view for view in seen if view.name == "student")
     assert student.last_login is not None and student.last_login.tzinfo == dt.UTC
+
+
+def test_the_has_questions_agree_with_the_services(session: Session, lab) -> None:
+    """What the dashboards ask to show or hide a button (``has_*``) is what services allow."""
+    patient = _patient(session, lab)
+    sample = svc.add_sample(session, lab.clinician, [patient], original_name="a.fq",
+                            origin="test").id
+    config = svc.create_config(session, lab.clinician, "hemato", name="igh", origin="test").id
+    hemato = svc.get_group(session, "hemato")
+    for actor, read, upload, create in ((lab.clinician, True, True, True),
+                                        (lab.student, True, False, False),
+                                        (lab.stranger, False, False, False),
+                                        (lab.boss, True, True, True), (None, False, False, False)):
+        assert rights.has_set_right(session, actor, Right.READ, patient) is read
+        assert rights.has_sample_right(session, actor, Right.UPLOAD, sample) is upload
+        assert rights.has_record_right(session, "config", actor, Right.READ, config) is read
+        assert rights.has_group_right(session, actor, Right.CREATE, hemato.id) is create
+    svc.grant_right(session, SYSTEM, "hemato", "impersonate", origin="test")
+    svc.add_member(session, SYSTEM, "hemato", "student", origin="test")
+    assert rights.can_impersonate(session, lab.clinician, lab.student)
+    assert not rights.can_impersonate(session, lab.clinician, lab.boss)
+    assert not rights.can_impersonate(session, lab.stranger, lab.student)

@@ -143,10 +143,7 @@ def record_filter(table: _AccessTable, actor: Actor, right: Right) -> ColumnElem
     # "id IN (ids reachable through the groups)" rather than a correlated EXISTS: the
     # database builds the reachable ids once from the (group_id, record) index instead
     # of probing the access table for every record (issue 3 benchmark, bench/rights.py)
-    return table.model.id.in_(  # type: ignore[attr-defined]
-        select(table.record_column)
-        .where(table.access_group.in_(acting_groups(actor, right).scalar_subquery()))
-    )
+    return table.model.id.in_(reachable_ids(table, actor, right))  # type: ignore[attr-defined]
 
 
 def reachable_ids(table: _AccessTable, actor: Actor, right: Right) -> Select[tuple[int]]:
