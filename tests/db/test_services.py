@@ -366,3 +366,15 @@ def test_the_has_questions_agree_with_the_services(session: Session, lab) -> Non
     assert rights.can_impersonate(session, lab.clinician, lab.student)
     assert not rights.can_impersonate(session, lab.clinician, lab.boss)
     assert not rights.can_impersonate(session, lab.stranger, lab.student)
+
+
+def test_admin_listings_are_logged(session: Session, lab) -> None:
+    _patient(session, lab)
+    assert svc.list_sets(session, lab.student, origin="10.0.0.2").total == 1
+    assert svc.list_sets(session, lab.boss, kind="patient", origin="10.0.0.3").total == 1
+    svc.list_samples(session, lab.boss, origin="10.0.0.3")
+    entries = [(e.user, e.action, e.record_type, e.origin, e.details.get("kind"))
+               for e in svc.list_audit(session, lab.boss, record_type=None)
+               if e.action == "list"]
+    assert entries == [("boss", "list", "sample", "10.0.0.3", None),
+                       ("boss", "list", "set", "10.0.0.3", "patient")]

@@ -32,11 +32,11 @@ def set_() -> None:
 def list_(as_user: str, kind: str | None, search: str | None, limit: int | None,
           settings: Settings, as_json: bool) -> None:
     """List the sets USER may read, newest first."""
-    from vidjil_kernel.db import rights
+    from vidjil_kernel.db import services
 
     with lab_session(settings) as session:
-        page = rights.readable_sets(session, _actor(session, as_user), kind=kind, search=search,
-                                    limit=limit)
+        page = services.list_sets(session, _actor(session, as_user), kind=kind, search=search,
+                                  limit=limit, origin="cli")
     if as_json:
         echo_json(page.to_dict())
         return

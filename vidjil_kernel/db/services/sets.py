@@ -32,6 +32,9 @@ from vidjil_kernel.db.models import (
 from vidjil_kernel.db.rights import (
     Actor,
     audit,
+    is_admin,
+    readable_samples,
+    readable_sets,
     readable_sets_query,
     require_group_right,
     require_record_right,
@@ -42,7 +45,7 @@ from vidjil_kernel.db.rights.listings import SETS, sample_views, set_view
 from vidjil_kernel.db.services.accounts import get_group
 from vidjil_kernel.db.services.fields import coerce_fields
 from vidjil_kernel.db.services.tags import retag
-from vidjil_kernel.db.views import SampleView, SetView
+from vidjil_kernel.db.views import Page, SampleView, SetView
 from vidjil_kernel.exceptions import Conflict, NotFound, UsageError
 
 #: what a caller may set on each kind of set, and which field must not be empty
@@ -75,6 +78,32 @@ def _check_required(kind: SetKind, values: dict[str, Any]) -> None:
     required = REQUIRED_FIELD[kind]
     if not (values.get(required) or "").strip():
         raise UsageError(f"a {kind.value} needs a non-empty {required!r}")
+
+
+def list_sets(
+    session: Session, actor: Actor, *, kind: str | None = None, search: str | None = None,
+    tag: str | None = None, offset: int = 0, limit: int | None = None, origin: str = "",
+) -> Page[SetView]:
+    """``rights.readable_sets``, and an audit entry when a lab admin lists (they see all)."""
+    page = readable_sets(session, actor, kind=kind, search=search, tag=tag, offset=offset,
+                         limit=limit)
+    if is_admin(actor):
+        audit(session, actor, "list", "set", None, origin=origin, admin_override=True,
+              details={"kind": kind, "search": search, "tag": tag, "shown": len(page.items)})
+    return page
+
+
+def list_samples(
+    session: Session, actor: Actor, *, set_id: int | None = None, search: str | None = None,
+    tag: str | None = None, offset: int = 0, limit: int | None = None, origin: str = "",
+) -> Page[SampleView]:
+    """``rights.readable_samples``, and an audit entry when a lab admin lists."""
+    page = readable_samples(session, actor, set_id=set_id, search=search, tag=tag,
+                            offset=offset, limit=limit)
+    if is_admin(actor):
+        audit(session, actor, "list", "sample", None, origin=origin, admin_override=True,
+              details={"set": set_id, "search": search, "tag": tag, "shown": len(page.items)})
+    return page
 
 
 def get_set(session: Session, actor: Actor, set_id: int, *, origin: str = "") -> SetView:
