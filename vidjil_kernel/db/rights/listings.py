@@ -1,9 +1,10 @@
 """Listings filtered by rights in SQL, handed out as anonymised views.
 
 Each listing is one query (plus, for samples, one more for the sets they are
-in, whatever their number): the rights filter, the identity column (``anon``)
-and the total count (a window function) are computed by the database, never
-by loading records and filtering them in Python.
+in, whatever their number): the rights filter (a join on the ids reachable
+through the actor's groups), the identity column (``anon``) and, for a page,
+the total count (a window function) are computed by the database, never by
+loading records and filtering them in Python.
 """
 
 from __future__ import annotations
