@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -195,8 +196,8 @@ def readable_sets(
     return Page([set_view(row, today) for row in rows], total, offset, limit)
 
 
-def _newest_first(row: Row) -> tuple[dt.datetime, int]:
-    return row.created_at, row.id
+#: sort key of rows of ``readable_sets_query``: (created_at, id), by position (fast)
+_newest_first = itemgetter(5, 0)
 
 
 def _count(session: Session, query: Select) -> int:
