@@ -27,11 +27,8 @@ COMMANDS: dict[str, str] = {
     "group": "vidjil_kernel.cli.groups:group",
     "set": "vidjil_kernel.cli.sets:set_",
     "simulate": "vidjil_kernel.cli.simulate:simulate",
-<<<<<<< HEAD
     "up": "vidjil_kernel.cli.up:up",
-=======
     "user": "vidjil_kernel.cli.users:user",
->>>>>>> db
 }
 
 
