@@ -3,6 +3,7 @@
 - ``germline_dir``: the germline folder built by ``vidjil germline build`` (the
   README's test command builds it first; a missing build is a failure, not a skip).
 - ``human_preset``: path of ``homo-sapiens.g`` in it.
+- ``mariadb_server``: a private MariaDB for the whole session (``tests/mariadb_server.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 
 from vidjil_kernel.settings import load_settings
 
+pytest_plugins = ["mariadb_server"]  # tests/mariadb_server.py (airr ships a `tests` package)
 
 def _find_shared_data() -> Path:
     """``../shared/data`` next to the checkout (CI and worktrees may sit at other depths)."""

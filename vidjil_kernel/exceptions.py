@@ -80,3 +80,35 @@ class ApiForbidden(ApiError):
 
 class ApiNotFound(ApiError):
     """404: no such record or route."""
+
+
+class NotFound(VidjilError, LookupError):
+    """A user, group, set, sample or config named by the user does not exist (or is hidden)."""
+
+    def __init__(self, kind: str, key: object, hint: str = "") -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"no {kind} {key!r}" + (f" ({hint})" if hint else ""))
+
+
+class Conflict(VidjilError):
+    """The record cannot be created or changed as asked (duplicate name, still in use...)."""
+
+
+class PermissionDenied(VidjilError, PermissionError):
+    """The user lacks a right; the message names the right and the record."""
+
+    def __init__(self, right: str, target: str, user: str) -> None:
+        self.right = right
+        self.target = target
+        self.user = user
+        super().__init__(
+            f"{user} lacks the '{right}' right on {target} "
+            "(ask an administrator to grant it to a group of yours that can access it)"
+        )
+
+
+class SchemaMismatch(VidjilError):
+    """The database was made by another version of the lab."""
+
+    exit_code = 4

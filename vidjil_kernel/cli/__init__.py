@@ -4,7 +4,9 @@ Each subcommand lives in its own module of this package and is imported only
 when it runs, so that `vidjil detect` does not pay for the database or the hub.
 
 Exit codes: 0 success; 1 bad input or failed analysis (message on stderr, no
-traceback); 2 usage error; other codes are documented by the subcommand.
+traceback); 2 usage error; 4 the lab database needs `vidjil db upgrade`; other
+codes are documented by the subcommand.  Lab commands share `--data-dir` and
+`--db-url` (``cli/options.py``).
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ from vidjil_kernel.exceptions import VidjilError
 
 #: subcommand name -> "module:attribute" of its click command
 COMMANDS: dict[str, str] = {
+    "db": "vidjil_kernel.cli.db:db",
     "detect": "vidjil_kernel.cli.detect:detect",
     "germline": "vidjil_kernel.cli.germline:germline",
+    "group": "vidjil_kernel.cli.groups:group",
+    "set": "vidjil_kernel.cli.sets:set_",
     "simulate": "vidjil_kernel.cli.simulate:simulate",
     "up": "vidjil_kernel.cli.up:up",
+    "user": "vidjil_kernel.cli.users:user",
 }
 
 
