@@ -40,11 +40,10 @@ def add_reads(table: WindowTable, reads: list[tuple[str, int, int, int]],
 
 def merge(table: WindowTable) -> np.ndarray:
     n = table.n_rows
-    best = np.argmax(table.kept_score[:n], axis=1)
     parent_of = find_parents(n, table.row_count[:n], table.win_offset, table.win_width,
-                             table.win_arena, best, table.kept_offset, table.kept_length,
-                             table.kept_window, table.row_profile, table.profiles,
-                             table.read_arena)
+                             table.win_arena, table.kept_offset, table.kept_length,
+                             table.kept_window, table.kept_count, table.row_profile,
+                             table.profiles, table.read_arena)
     return resolve_roots(parent_of)
 
 

@@ -222,8 +222,8 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
     """Affect every read of a batch (see the module docstring).
 
     Among recombinations significant for a read, the lowest ``rec_rank`` wins, then
-    the lowest e-value: a V(D)J read also holds the evidence of a D-J one, so a
-    recombination from a V (rank 0) is preferred to an incomplete one from a D
+    the lowest e-value: a V(D)J read also holds the evidence of a D-J or V-D one, so
+    a V-J recombination (rank 0) is preferred to an incomplete one with a D on a side
     (rank 1), and both to an unexpected one (rank 2).
 
     ``window`` <= 0 takes the whole read as the window.  Outputs, per read: status

@@ -36,7 +36,14 @@ ERROR_SLACK = 2.0
 #: probability of an indel at a base inside / outside a homopolymer
 INDEL_HOMOPOLYMER = 2e-3
 INDEL_OTHER = 2e-5
-_MAX_CANDIDATES = 16
+#: for a segment shared by many windows (a V end), only the biggest ones are candidates
+_PARENTS_PER_SEGMENT = 8
+#: distinct (parent, position) candidates per child, and the hash slots counting them
+_LETTERS = np.frombuffer(b"ACGTN", np.uint8)
+_MAX_CANDIDATES = 512
+_CANDIDATE_SLOTS = 2048
+#: alignments tried per child, biggest candidate parents first
+_TRIES = 8
 
 
 @njit(cache=True, nogil=True)
@@ -171,14 +178,47 @@ def _parent_error(parent, row_count, row_profile, profiles, first, length, out):
 
 
 @njit(cache=True, nogil=True)
-def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept, kept_offset,
-                  kept_length, kept_window, row_profile, profiles, read_arena, segment, codes,
+def _kept_consensus(row, kept_offset, kept_length, kept_window, kept_count, read_arena,
+                    votes, out):
+    """Majority of the row's kept reads, aligned on its window, into ``out``.
+
+    The kept reads of a window share it exactly; elsewhere one read's sequencing
+    error is outvoted by the others (ties go to the earlier kept read).  Returns
+    (length, window start in ``out``).
+    """
+    left = 0
+    right = 0
+    for k in range(kept_count[row]):
+        left = max(left, kept_window[row, k])
+        right = max(right, kept_length[row, k] - kept_window[row, k])
+    length = left + right
+    votes[:length, :] = 0
+    for k in range(kept_count[row]):
+        shift = left - kept_window[row, k]
+        offset = kept_offset[row, k]
+        for i in range(kept_length[row, k]):
+            c = read_arena[offset + i]
+            code = 0 if c == 65 else 1 if c == 67 else 2 if c == 71 else 3 if c == 84 else 4
+            votes[shift + i, code] += 1
+    for i in range(length):
+        best = 4
+        for code in range(5):
+            if votes[i, code] > votes[i, best] or (best == 4 and votes[i, code] > 0):
+                best = code
+        out[i] = _LETTERS[best]
+    return length, left
+
+
+@njit(cache=True, nogil=True)
+def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
+                  kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
+                  segment, codes,
                   owner, where, table_code, table_first):
     """Parent row of each window (-1: none), given the sorted segment index of the parents.
 
-    A candidate parent is checked one of two ways: its window inside the child's best
-    read, or, when the child's read is too short for it (a window shifted or shrunk to
-    fit the read), the child's window inside the parent's best read.
+    A candidate parent is checked one of two ways: its window inside the consensus of
+    the child's kept reads, or, when that is too short for it (a window shifted or
+    shrunk to fit the reads), the child's window inside the parent's consensus.
     """
     size = table_code.shape[0]
     parent_of = np.full(n_rows, -1, np.int64)
@@ -186,26 +226,36 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept
     longest = 1
     for row in range(n_rows):
         widest = max(widest, win_width[row])
-        longest = max(longest, kept_length[row, best_kept[row]])
+        for k in range(kept_count[row]):
+            longest = max(longest, kept_length[row, k])
+    votes = np.zeros((2 * longest, 5), np.int32)
+    child_buffer = np.empty(2 * longest, np.uint8)
+    parent_buffer = np.empty(2 * longest, np.uint8)
     error = np.empty(widest, np.float64)
     cost = np.empty((widest + 1, 2 * MAX_EDITS + 1), np.float64)
     edits_table = np.empty((widest + 1, 2 * MAX_EDITS + 1), np.int64)
     seen_parent = np.empty(_MAX_CANDIDATES, np.int64)
     seen_start = np.empty(_MAX_CANDIDATES, np.int64)
+    slot_parent = np.full(_CANDIDATE_SLOTS, -1, np.int64)
+    slot_start = np.zeros(_CANDIDATE_SLOTS, np.int64)
+    slot_support = np.zeros(_CANDIDATE_SLOTS, np.int64)
+    used_slots = np.zeros(_MAX_CANDIDATES, np.int64)
+    n_used = 0
     log_alpha = math.log(ALPHA)
     for child in range(n_rows):
-        best = best_kept[child]
-        offset = kept_offset[child, best]
-        read = read_arena[offset:offset + kept_length[child, best]]
+        length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
+                                            kept_count, read_arena, votes, child_buffer)
+        read = child_buffer[:length]
         child_width = win_width[child]
         child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
-        window_at = kept_window[child, best]
         first = max(0, window_at - MAX_SHIFT)
         last = min(read.shape[0] - segment, window_at + child_width + MAX_SHIFT - segment)
-        n_seen = 0
-        best_score = -np.inf
-        best_parent = -1
-        for pos in range(first, last + 1):
+        for k in range(n_used):
+            slot_parent[used_slots[k]] = -1
+        n_used = 0
+        inside = max(first, min(last, window_at))  # window positions first, then its flanks
+        for step in range(last - first + 1):
+            pos = inside + step if inside + step <= last else inside - (step - (last - inside))
             code = _segment_code(read, pos, segment)
             if code < 0:
                 continue
@@ -215,7 +265,8 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept
             if table_code[slot] == -1:
                 continue
             i = table_first[slot]
-            while i < codes.shape[0] and codes[i] == code:
+            stop = min(codes.shape[0], i + _PARENTS_PER_SEGMENT)
+            while i < stop and codes[i] == code:
                 parent = owner[i]
                 start = pos - where[i]
                 i += 1
@@ -223,49 +274,71 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept
                     continue
                 if row_count[parent] == row_count[child] and parent > child:
                     continue
-                if abs(start - window_at) > MAX_SHIFT:
+                if abs(start - window_at) > MAX_SHIFT or n_used == _MAX_CANDIDATES:
                     continue
-                known = False
-                for k in range(n_seen):
-                    if seen_parent[k] == parent and abs(seen_start[k] - start) <= MAX_EDITS:
-                        known = True
-                if known or n_seen == _MAX_CANDIDATES:
-                    continue
-                seen_parent[n_seen] = parent
-                seen_start[n_seen] = start
+                # count the segments supporting (parent, start)
+                h = (parent * 0x9E3779B1 + start * 40503) & (_CANDIDATE_SLOTS - 1)
+                while slot_parent[h] != -1 and not (slot_parent[h] == parent
+                                                     and slot_start[h] == start):
+                    h = (h + 1) & (_CANDIDATE_SLOTS - 1)
+                if slot_parent[h] == -1:
+                    slot_parent[h] = parent
+                    slot_start[h] = start
+                    slot_support[h] = 0
+                    used_slots[n_used] = h
+                    n_used += 1
+                slot_support[h] += 1
+        # candidates: supported by 2 segments, or else the biggest ones supported by one
+        n_seen = 0
+        for k in range(n_used):
+            if slot_support[used_slots[k]] >= 2:
+                seen_parent[n_seen] = slot_parent[used_slots[k]]
+                seen_start[n_seen] = slot_start[used_slots[k]]
                 n_seen += 1
-                width = win_width[parent]
-                if start - MAX_EDITS >= 0 and start + width + MAX_EDITS <= read.shape[0]:
-                    window = win_arena[win_offset[parent]:win_offset[parent] + width]
-                    _parent_error(parent, row_count, row_profile, profiles, 0, width, error)
-                    edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS,
-                                                          cost, edits_table)
-                else:
-                    parent_best = best_kept[parent]
-                    parent_offset = kept_offset[parent, parent_best]
-                    parent_read = read_arena[parent_offset:
-                                             parent_offset + kept_length[parent, parent_best]]
-                    shift = window_at - start  # child window start, parent window coordinates
-                    _parent_error(parent, row_count, row_profile, profiles, shift, child_width,
-                                  error)
-                    edits, log_lambda = _align_log_lambda(
-                        child_window, error, parent_read,
-                        kept_window[parent, parent_best] + shift, MAX_EDITS, cost, edits_table)
-                if edits > MAX_EDITS:
-                    continue
-                score = 0.0 if edits == 0 else log_poisson_tail(
-                    row_count[child], math.exp(log_lambda) * row_count[parent])
-                if score >= log_alpha and (score > best_score or (
-                        score == best_score and row_count[parent] > row_count[best_parent])):
-                    best_score = score
-                    best_parent = parent
+        if n_seen == 0:
+            for k in range(n_used):
+                seen_parent[n_seen] = slot_parent[used_slots[k]]
+                seen_start[n_seen] = slot_start[used_slots[k]]
+                n_seen += 1
+        # the biggest plausible parent wins: try candidates from the biggest down
+        order = np.argsort(-row_count[seen_parent[:n_seen]])
+        best_parent = -1
+        tried = 0
+        for k in order:
+            if tried == _TRIES:
+                break
+            tried += 1
+            parent = seen_parent[k]
+            start = seen_start[k]
+            width = win_width[parent]
+            if start - MAX_EDITS >= 0 and start + width + MAX_EDITS <= read.shape[0]:
+                window = win_arena[win_offset[parent]:win_offset[parent] + width]
+                _parent_error(parent, row_count, row_profile, profiles, 0, width, error)
+                edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS,
+                                                      cost, edits_table)
+            else:
+                parent_length, parent_window_at = _kept_consensus(
+                    parent, kept_offset, kept_length, kept_window, kept_count, read_arena,
+                    votes, parent_buffer)
+                shift = window_at - start  # child window start, parent window coordinates
+                _parent_error(parent, row_count, row_profile, profiles, shift, child_width,
+                              error)
+                edits, log_lambda = _align_log_lambda(
+                    child_window, error, parent_buffer[:parent_length],
+                    parent_window_at + shift, MAX_EDITS, cost, edits_table)
+            if edits > MAX_EDITS:
+                continue
+            if edits == 0 or log_poisson_tail(row_count[child], math.exp(log_lambda)
+                                              * row_count[parent]) >= log_alpha:
+                best_parent = parent
+                break
         parent_of[child] = best_parent
     return parent_of
 
 
 def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
-                 win_width: np.ndarray, win_arena: np.ndarray, best_kept: np.ndarray,
-                 kept_offset: np.ndarray, kept_length: np.ndarray, kept_window: np.ndarray,
+                 win_width: np.ndarray, win_arena: np.ndarray, kept_offset: np.ndarray,
+                 kept_length: np.ndarray, kept_window: np.ndarray, kept_count: np.ndarray,
                  row_profile: np.ndarray, profiles: np.ndarray,
                  read_arena: np.ndarray) -> np.ndarray:
     """Parent row of each window (-1: none), for windows explained as errors of a bigger one.
@@ -274,15 +347,16 @@ def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
     to keep the kernels quick to compile.)
     """
     parents = np.flatnonzero(row_count[:n_rows] >= 2)
-    narrowest = int(win_width[parents].min()) if len(parents) else MAX_SEGMENT * (MAX_EDITS + 1)
-    segment = max(MIN_SEGMENT, min(MAX_SEGMENT, narrowest // (MAX_EDITS + 1)))
+    # segments sized on the usual window: narrower (shrunk) windows just get fewer of them
+    usual = int(np.median(win_width[parents])) if len(parents) else MAX_SEGMENT * (MAX_EDITS + 1)
+    segment = max(MIN_SEGMENT, min(MAX_SEGMENT, usual // (MAX_EDITS + 1)))
     codes, owner, where = _segments(parents, win_offset, win_width, win_arena, segment)
     # by code, biggest parents first: they are tried first when candidates abound
     order = np.lexsort((owner, -row_count[owner], codes))
     codes, owner, where = codes[order], owner[order], where[order]
     table_code, table_first = _hash_first(codes)
-    return _find_parents(n_rows, row_count, win_offset, win_width, win_arena, best_kept,
-                         kept_offset, kept_length, kept_window, row_profile, profiles,
+    return _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
+                         kept_length, kept_window, kept_count, row_profile, profiles,
                          read_arena, segment, codes, owner, where, table_code, table_first)
 
 

@@ -105,9 +105,9 @@ def _as_text(sequence: np.ndarray, quality: np.ndarray | None,
     return text, window_start, None if quality is None else (quality + 33).tobytes().decode()
 
 
-def _starts_with_d(preset: Preset, five: list[str]) -> bool:
-    """Whether a recombination's 5' side is a D (an incomplete D-J / D-D recombination)."""
-    return all(a.segment == "D" for f in five for a in preset.alleles(f))
+def _is_d(preset: Preset, files: list[str]) -> bool:
+    """Whether a side of a recombination is a D: an incomplete (D-J, V-D, D-D) recombination."""
+    return all(a.segment == "D" for f in files for a in preset.alleles(f))
 
 
 def _reverse_complement(sequence: str) -> str:
@@ -127,8 +127,8 @@ class Detector:
         self.index: KmerIndex = build_index(groups, recombinations)
         self.five, self.three, self.system_of_rec = self.index.recombination_arrays()
         self.rank_of_rec = np.array(
-            [2 if system == UNEXPECTED else int(_starts_with_d(preset, five))
-             for system, five, _ in recombinations], np.int32)
+            [2 if system == UNEXPECTED else int(_is_d(preset, five) or _is_d(preset, three))
+             for system, five, three in recombinations], np.int32)
         self.systems = self.index.systems
         short = self.index.short
         empty_table = np.zeros(1, np.uint8)
@@ -253,12 +253,10 @@ class Detector:
 
     @staticmethod
     def _merge(table: WindowTable) -> np.ndarray:
-        n = table.n_rows
-        best = np.argmax(table.kept_score[:n], axis=1) if n else np.zeros(0, np.int64)
         parent_of = find_parents(
-            n, table.row_count[:n], table.win_offset, table.win_width, table.win_arena, best,
-            table.kept_offset, table.kept_length, table.kept_window, table.row_profile,
-            table.profiles, table.read_arena)
+            table.n_rows, table.row_count[:table.n_rows], table.win_offset, table.win_width,
+            table.win_arena, table.kept_offset, table.kept_length, table.kept_window,
+            table.kept_count, table.row_profile, table.profiles, table.read_arena)
         return resolve_roots(parent_of)
 
     def _result(self, source: str | os.PathLike, table: WindowTable, roots: np.ndarray,
