@@ -8,7 +8,14 @@ from functools import cache
 import numpy as np
 import pytest
 
-from vidjil_kernel.designate.align import align_alleles, align_rows, prefix_best, suffix_best
+from vidjil_kernel.designate.align import (
+    align_alleles,
+    align_rows,
+    prefix_best,
+    score_alleles,
+    score_rows,
+    suffix_best,
+)
 from vidjil_kernel.designate.bank import bank_from_alleles, encode, kmer_codes
 from vidjil_kernel.designate.candidates import shared_kmers
 from vidjil_kernel.designate.chain import RowCache, designate_recombination
@@ -90,6 +97,29 @@ def test_align_rows_scores_match_the_reference(seed: int) -> None:
             continue
         rebuilt = start + global_score(tuple(read[rs:i]), tuple(germ[gs:ge]))
         assert rebuilt == pytest.approx(score[i])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_integer_score_rows_are_align_rows(seed: int) -> None:
+    rng = np.random.default_rng(50 + seed)
+    germ = random_codes(rng, int(rng.integers(1, 60)), 5)
+    read = random_codes(rng, int(rng.integers(0, 60)), 5)
+    if seed % 2:  # share a long piece, so that scores go well above zero
+        read = np.concatenate([read, germ[len(germ) // 3:]])
+    n = read.shape[0]
+    score = np.empty(n + 1)
+    gend, rstart, gstart = (np.empty(n + 1, np.int32) for _ in range(3))
+    align_rows(read, germ, np.zeros(n + 1), MATCH, MISMATCH, GAP, 4.0, False, score, gend,
+               rstart, gstart)
+    fast_score = np.empty(n + 1, np.int32)
+    fast_gend = np.empty(n + 1, np.int32)
+    score_rows(read, germ, 1, -2, -4, 4, fast_score, fast_gend)
+    assert np.array_equal(fast_score, score) and np.array_equal(fast_gend, gend)
+    bank = bank_from_alleles([Allele("TRGV1*01", "ACGT"), Allele("TRGV2*01", "GATTACA")])
+    many, ends = score_alleles(read, bank.forward, bank.offsets, np.array([1, 0]), 1, -2, -4, 4)
+    one = np.empty(n + 1, np.int32)
+    score_rows(read, encode("ACGT"), 1, -2, -4, 4, one, np.empty(n + 1, np.int32))
+    assert np.array_equal(many[1], one) and many.shape == ends.shape == (2, n + 1)
 
 
 def test_align_rows_prefers_fewest_deletions_on_ties() -> None:

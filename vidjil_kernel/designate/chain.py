@@ -34,7 +34,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vidjil_kernel.designate.align import NEG, align_alleles, prefix_best, suffix_best
+from vidjil_kernel.designate.align import (
+    NEG,
+    align_alleles,
+    align_rows,
+    prefix_best,
+    score_alleles,
+    suffix_best,
+)
 from vidjil_kernel.designate.bank import SegmentBank
 from vidjil_kernel.designate.candidates import candidate_alleles
 from vidjil_kernel.designate.scoring import DEFAULT_SCORING, Scoring
@@ -42,17 +49,44 @@ from vidjil_kernel.designate.scoring import DEFAULT_SCORING, Scoring
 
 @dataclass
 class Rows:
-    """Alignment rows of some alleles of a bank (see ``align_alleles``)."""
+    """Alignment rows of some alleles of a bank: score and germline end for every
+    (allele, sequence position); where the alignments start, on demand.
+
+    ``sequence`` is what was aligned (the reversed sequence for 3' segments).
+    """
 
     bank: SegmentBank
     chosen: np.ndarray
     score: np.ndarray
     gend: np.ndarray
-    rstart: np.ndarray
-    gstart: np.ndarray
+    sequence: np.ndarray
+    reverse: bool
+    scoring: Scoring
+    rstart: np.ndarray | None = None
+    gstart: np.ndarray | None = None
+    _starts: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def best(self) -> np.ndarray:
         return self.score.max(axis=0)
+
+    def starts(self, row: int, column: int) -> tuple[int, int]:
+        """(sequence start, germline start) of the alignment of ``row`` at ``column``."""
+        if self.rstart is not None and self.gstart is not None:
+            return int(self.rstart[row, column]), int(self.gstart[row, column])
+        if row not in self._starts:
+            allele = int(self.chosen[row])
+            start, end = int(self.bank.offsets[allele]), int(self.bank.offsets[allele + 1])
+            germline = (self.bank.reverse if self.reverse else self.bank.forward)[start:end]
+            n = self.sequence.shape[0]
+            score = np.empty(n + 1)
+            gend, rstart, gstart = (np.empty(n + 1, np.int32) for _ in range(3))
+            scoring = self.scoring
+            align_rows(self.sequence, germline, np.zeros(n + 1), scoring.match,
+                       scoring.mismatch, scoring.gap, scoring.clip, False,
+                       score, gend, rstart, gstart)
+            self._starts[row] = (rstart, gstart)
+        rstart, gstart = self._starts[row]
+        return int(rstart[column]), int(gstart[column])
 
 
 @dataclass
@@ -99,23 +133,24 @@ class RowCache:
             read = self.read
             chosen = (candidate_alleles(bank, read) if self.prefilter
                       else np.arange(len(bank), dtype=np.int64))
-            zeros = np.zeros((1, read.shape[0] + 1), np.float64)
-            self._rows[key] = align(read, bank, chosen, reverse, zeros,
-                                    np.zeros(chosen.shape[0], np.int64), self.scoring,
-                                    self.scoring.clip, False)
+            sequence = read[::-1].copy() if reverse else read
+            scoring = self.scoring
+            score, gend = score_alleles(
+                sequence, bank.reverse if reverse else bank.forward, bank.offsets, chosen,
+                scoring.match, scoring.mismatch, scoring.gap, scoring.clip)
+            self._rows[key] = Rows(bank, chosen, score.astype(np.float64), gend, sequence,
+                                   reverse, scoring)
         return self._rows[key]
 
 
-def align(read: np.ndarray, bank: SegmentBank, chosen: np.ndarray, reverse: bool,
-          bonus: np.ndarray, bonus_row: np.ndarray, scoring: Scoring, clip: float,
-          prefer_start: bool) -> Rows:
-    """Rows of ``chosen`` alleles; ``reverse`` aligns the reversed sequence and alleles."""
-    sequence = read[::-1].copy() if reverse else read
-    germline = bank.reverse if reverse else bank.forward
+def align(read: np.ndarray, bank: SegmentBank, chosen: np.ndarray, bonus: np.ndarray,
+          bonus_row: np.ndarray, scoring: Scoring) -> Rows:
+    """Full rows (starts included) of ``chosen`` alleles chained after ``bonus`` rows
+    (``bonus`` has one column more than ``read``)."""
     score, gend, rstart, gstart = align_alleles(
-        sequence, germline, bank.offsets, chosen, bonus, bonus_row,
-        scoring.match, scoring.mismatch, scoring.gap, clip, prefer_start)
-    return Rows(bank, chosen, score, gend, rstart, gstart)
+        read, bank.forward, bank.offsets, chosen, bonus, bonus_row,
+        scoring.match, scoring.mismatch, scoring.gap, 0.0, scoring.five_prime_greedy)
+    return Rows(bank, chosen, score, gend, read, False, scoring, rstart, gstart)
 
 
 def _by_deletions(rows: Rows, tied: np.ndarray, column: int, both_ends: bool) -> list[int]:
@@ -125,7 +160,7 @@ def _by_deletions(rows: Rows, tied: np.ndarray, column: int, both_ends: bool) ->
         allele = int(rows.chosen[row])
         deleted = rows.bank.length(allele) - int(rows.gend[row, column])
         if both_ends:
-            deleted += int(rows.gstart[row, column])
+            deleted += rows.starts(row, column)[1]
         return deleted, allele
     return sorted((int(r) for r in tied), key=key)
 
@@ -134,9 +169,9 @@ def _five_hit(rows: Rows, end: int, n: int) -> Hit:
     tied = np.flatnonzero(rows.score[:, end] == rows.score[:, end].max())
     order = _by_deletions(rows, tied, end, False)
     first = order[0]
-    return Hit(rows.bank, [int(rows.chosen[r]) for r in order], int(rows.rstart[first, end]),
-               end, int(rows.gstart[first, end]), int(rows.gend[first, end]),
-               float(rows.score[first, end]), n)
+    rstart, gstart = rows.starts(first, end)
+    return Hit(rows.bank, [int(rows.chosen[r]) for r in order], rstart, end, gstart,
+               int(rows.gend[first, end]), float(rows.score[first, end]), n)
 
 
 def _three_hit(rows: Rows, start: int, n: int) -> Hit:
@@ -146,9 +181,10 @@ def _three_hit(rows: Rows, start: int, n: int) -> Hit:
     order = _by_deletions(rows, tied, column, False)
     first = order[0]
     length = rows.bank.length(int(rows.chosen[first]))
-    return Hit(rows.bank, [int(rows.chosen[r]) for r in order], start,
-               n - int(rows.rstart[first, column]), length - int(rows.gend[first, column]),
-               length - int(rows.gstart[first, column]), float(rows.score[first, column]), n)
+    rstart, gstart = rows.starts(first, column)
+    return Hit(rows.bank, [int(rows.chosen[r]) for r in order], start, n - rstart,
+               length - int(rows.gend[first, column]), length - gstart,
+               float(rows.score[first, column]), n)
 
 
 @dataclass
@@ -171,20 +207,40 @@ class _DLayer:
         tied = np.flatnonzero(column == column.max())
         order = _by_deletions(rows, tied, end, True)
         first = order[0]
-        return Hit(rows.bank, [int(rows.chosen[r]) for r in order],
-                   int(rows.rstart[first, end]), end, int(rows.gstart[first, end]),
+        rstart, gstart = rows.starts(first, end)
+        return Hit(rows.bank, [int(rows.chosen[r]) for r in order], rstart, end, gstart,
                    int(rows.gend[first, end]), float(self.own[first, end]), searched)
 
 
 def _d_layer(read: np.ndarray, bank: SegmentBank, bonus: np.ndarray, bonus_row: np.ndarray,
-             cost: float, scoring: Scoring) -> _DLayer:
+             cost: float, scoring: Scoring, j_suffix: np.ndarray, must_beat: float,
+             layers_left: int) -> _DLayer:
+    """D alignments chained after ``bonus``, where they can still make a chain that
+    beats ``must_beat``: a D adds at most its length in matches (and the N bases it
+    saves), so positions whose bound falls short are not aligned at all."""
+    n = read.shape[0]
     every = np.arange(len(bank), dtype=np.int64)
-    rows = align(read, bank, every, False, bonus, bonus_row, scoring, 0.0,
-                 scoring.five_prime_greedy)
-    at_start = bonus[bonus_row[:, None], rows.rstart]
-    own = rows.score - at_start
-    valid = (own > 0) & (at_start > NEG / 2)
-    return _DLayer(rows, own, np.where(valid, rows.score - cost, NEG))
+    longest = int(np.diff(bank.offsets).max())
+    gain = layers_left * (longest * (scoring.match + scoring.n_cost) - cost)
+    reach = bonus.max(axis=0) + j_suffix + gain
+    window = np.flatnonzero(reach > must_beat - 1e-9)
+    score = np.full((len(bank), n + 1), NEG)
+    gend = np.zeros((len(bank), n + 1), np.int32)
+    rstart = np.zeros((len(bank), n + 1), np.int32)
+    gstart = np.zeros((len(bank), n + 1), np.int32)
+    if window.size:
+        low, high = int(window[0]), min(n, int(window[-1]) + 2 * longest)
+        part = align(read[low:high], bank, every, np.ascontiguousarray(bonus[:, low:high + 1]),
+                     bonus_row, scoring)
+        score[:, low:high + 1] = part.score
+        gend[:, low:high + 1] = part.gend
+        rstart[:, low:high + 1] = part.rstart + low
+        gstart[:, low:high + 1] = part.gstart
+    rows = Rows(bank, every, score, gend, read, False, scoring, rstart, gstart)
+    at_start = bonus[bonus_row[:, None], rstart]
+    own = score - at_start
+    valid = (own > 0) & (at_start > NEG / 2) & (score > NEG / 2)
+    return _DLayer(rows, own, np.where(valid, score - cost, NEG))
 
 
 def _best_split(left: np.ndarray, right: np.ndarray, prefer_last: bool) -> tuple[int, float]:
@@ -212,7 +268,7 @@ def _with_ds(read: np.ndarray, four: SegmentBank, v_prefix: np.ndarray, v_end: n
     searched = max(three_start - five_end, 1)
     cost = scoring.chance_score(searched, four.forward.shape[0], scoring.d_evalue)
     first_layer = _d_layer(read, four, v_prefix[None, :], np.zeros(len(four), np.int64),
-                           cost, scoring)
+                           cost, scoring, j_suffix, best_score, max_d)
     best1 = first_layer.best()
     split1, total1 = _best_split(best1, j_suffix, greedy)
     layer = 0
@@ -227,7 +283,8 @@ def _with_ds(read: np.ndarray, four: SegmentBank, v_prefix: np.ndarray, v_end: n
             bonus[t], where = prefix_best(first_layer.best(orders < level), decay, greedy)
             wheres.append(where)
         bonus_row = np.searchsorted(levels, orders).astype(np.int64)
-        second_layer = _d_layer(read, four, bonus, bonus_row, cost, scoring)
+        second_layer = _d_layer(read, four, bonus, bonus_row, cost, scoring, j_suffix,
+                                best_score, 1)
         best2 = second_layer.best()
         split2, total2 = _best_split(best2, j_suffix, greedy)
         if best2[split2] > NEG / 2 and total2 > best_score:

@@ -1,9 +1,10 @@
 """Scores of the designation and the chance levels that decide what is reported.
 
 Scores are local-alignment scores (match +1, mismatch -2, gap -4 by default, N
-bases 0).  Their chance level follows Karlin-Altschul statistics on uniform
-bases: the e-value of a score ``S`` found in a query of length ``m`` against a
-germline file of total length ``n`` is ``m n exp(-lambda S)``.
+bases 0), integers so that the V/J kernel runs on integers.  Their chance level
+follows Karlin-Altschul statistics on uniform bases: the e-value of a score
+``S`` found in a query of length ``m`` against a germline file of total length
+``n`` is ``m n exp(-lambda S)``.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ class Scoring:
     the sequence and the segment costs ``clip``.
     """
 
-    match: float = 1.0
-    mismatch: float = -2.0
-    gap: float = -4.0
+    match: int = 1
+    mismatch: int = -2
+    gap: int = -4
     #: cost of each N base (a geometric prior on N-region lengths)
     n_cost: float = 0.1
     #: a D is reported when a chance match in its N region is less likely than this
@@ -50,7 +51,7 @@ class Scoring:
     #: a 5'/3' segment is reported when its e-value is at most this
     vj_evalue: float = 1.0
     #: cost of a 5' segment starting inside both the sequence and the segment
-    clip: float = 4.0
+    clip: int = 4
     #: bases both neighbours match go to the 5' segment (else to the 3' one)
     five_prime_greedy: bool = True
 
