@@ -4,7 +4,7 @@
   over all its recombinations;
 - :func:`designate_files`: with arbitrary 5'/D/3' files (custom germlines);
 - :func:`designate_unexpected`: ``-2`` unexpected recombinations, a V of one
-  locus joined to a J of another (system ``xxx``);
+  locus joined to a J of another, or to an inverted V (system ``xxx``);
 - :func:`designate_best`: the best system of a preset (and ``xxx`` on demand),
   for sequences whose system is not known.
 
@@ -127,23 +127,28 @@ def _file_locus(preset: Preset, file: str) -> str:
     return loci.pop() if len(loci) == 1 else ""
 
 
-def _unexpected_pairs(preset: Preset) -> list[tuple[str, str]]:
-    """(V file, J file) of different loci that no recombination of the preset joins."""
+def _unexpected_pairs(preset: Preset) -> list[tuple[str, str, bool]]:
+    """(V file, 3' file, inverted) that no recombination of the preset joins: a V with
+    a J of another locus, or a V with a V in inverted orientation (IGK inversions)."""
     known = {(f, t) for s in preset.systems.values() for r in s.recombinations
              for f in r.five for t in r.three}
     v_files = sorted({f for s in preset.systems.values() for r in s.recombinations
                       for f in r.five if bank_of_files(preset, [f]).segment == "V"})
     j_files = sorted({t for s in preset.systems.values() for r in s.recombinations
                       for t in r.three if bank_of_files(preset, [t]).segment == "J"})
-    return [(v, j) for v in v_files for j in j_files
-            if (v, j) not in known and _file_locus(preset, v) != _file_locus(preset, j)]
+    pairs = [(v, j, False) for v in v_files for j in j_files
+             if (v, j) not in known and _file_locus(preset, v) != _file_locus(preset, j)]
+    pairs += [(v, w, True) for v in v_files for w in v_files
+              if _file_locus(preset, v) == _file_locus(preset, w)]
+    return pairs
 
 
 def _best_unexpected(cache: RowCache, preset: Preset) -> Candidate | None:
     best: Candidate | None = None
-    for v_file, j_file in _unexpected_pairs(preset):
-        candidate = designate_recombination(cache, bank_of_files(preset, [v_file]), None,
-                                            bank_of_files(preset, [j_file]))
+    for five_file, three_file, inverted in _unexpected_pairs(preset):
+        candidate = designate_recombination(
+            cache, bank_of_files(preset, [five_file]), None,
+            bank_of_files(preset, [three_file], inverted))
         if candidate is not None and (best is None or candidate.score > best.score):
             best = candidate
     return best
@@ -151,7 +156,8 @@ def _best_unexpected(cache: RowCache, preset: Preset) -> Candidate | None:
 
 def designate_unexpected(sequence: str, preset: Preset, *, scoring: Scoring = DEFAULT_SCORING,
                          prefilter: bool = True) -> Designation:
-    """``-2``: the best V of one locus joined to a J of another (system ``xxx``)."""
+    """``-2``: the best V of one locus joined to a J of another, or to an inverted V of
+    its locus (system ``xxx``)."""
     cache = RowCache(encode(sequence), scoring, prefilter)
     best = _best_unexpected(cache, preset)
     if best is None:
@@ -159,25 +165,36 @@ def designate_unexpected(sequence: str, preset: Preset, *, scoring: Scoring = DE
     return to_designation(best, sequence, UNEXPECTED, scoring)
 
 
+def _same_segments(one: Candidate, other: Candidate) -> bool:
+    """Whether two chains place the same alleles at the same positions."""
+    def key(candidate: Candidate) -> list[tuple]:
+        return [(tuple(h.bank.alleles[a].name for a in h.alleles), h.start, h.end)
+                for h in candidate.hits()]
+    return key(one) == key(other)
+
+
 def designate_best(sequence: str, preset: Preset, *, systems: list[str] | None = None,
                    unexpected: bool = False, scoring: Scoring = DEFAULT_SCORING,
                    prefilter: bool = True) -> Designation:
     """The best designation over ``systems`` (default: all of the preset), by net score.
 
-    With ``unexpected``, a V and a J of different loci (``xxx``) win only when they
+    A system that only finds what an earlier one (in preset order) found does not
+    replace it: TRAV/DV genes are in TRAV.fa and TRDV.fa, a TRAV/DV-TRAJ join is TRA.
+    With ``unexpected``, recombinations across loci (``xxx``) win only when they
     explain the sequence strictly better than every system.
     """
     cache = RowCache(encode(sequence), scoring, prefilter)
     best: Candidate | None = None
     best_system = ""
-    for system in systems or list(preset.systems):
-        candidate = _best_of_system(cache, preset, system)
-        if candidate is not None and (best is None or candidate.score > best.score):
-            best, best_system = candidate, system
+    choices = [(s, _best_of_system(cache, preset, s)) for s in systems or list(preset.systems)]
     if unexpected:
-        candidate = _best_unexpected(cache, preset)
-        if candidate is not None and (best is None or candidate.score > best.score):
-            best, best_system = candidate, UNEXPECTED
+        choices.append((UNEXPECTED, _best_unexpected(cache, preset)))
+    for system, candidate in choices:
+        if candidate is None:
+            continue
+        if best is None or (candidate.score > best.score
+                            and not _same_segments(candidate, best)):
+            best, best_system = candidate, system
     if best is None:
         return _nothing("", "no significant 5' and 3' segments in any system")
     return to_designation(best, sequence, best_system, scoring)
