@@ -19,6 +19,7 @@ from vidjil_kernel.exceptions import VidjilError
 
 #: subcommand name -> "module:attribute" of its click command
 COMMANDS: dict[str, str] = {
+    "designate": "vidjil_kernel.cli.designate:designate",
     "detect": "vidjil_kernel.cli.detect:detect",
     "germline": "vidjil_kernel.cli.germline:germline",
     "simulate": "vidjil_kernel.cli.simulate:simulate",
