@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -45,6 +46,7 @@ from vidjil_kernel.designate.align import (
 from vidjil_kernel.designate.bank import SegmentBank
 from vidjil_kernel.designate.candidates import candidate_alleles
 from vidjil_kernel.designate.scoring import DEFAULT_SCORING, Scoring
+from vidjil_kernel.germline import Allele
 
 
 @dataclass
@@ -257,6 +259,11 @@ def d_order(name: str) -> int:
     return int(digits[-1]) if digits else 0
 
 
+@lru_cache(maxsize=64)
+def _d_orders(alleles: tuple[Allele, ...]) -> np.ndarray:
+    return np.array([d_order(a.name) for a in alleles])
+
+
 def _with_ds(read: np.ndarray, four: SegmentBank, v_prefix: np.ndarray, v_end: np.ndarray,
              j_suffix: np.ndarray, j_start: np.ndarray, five_end: int, three_start: int,
              best_score: float, max_d: int, scoring: Scoring
@@ -275,7 +282,7 @@ def _with_ds(read: np.ndarray, four: SegmentBank, v_prefix: np.ndarray, v_end: n
     if best1[split1] > NEG / 2 and total1 > best_score:
         layer, best_score = 1, total1
     if max_d > 1:
-        orders = np.array([d_order(a.name) for a in four.alleles])
+        orders = _d_orders(four.alleles)
         levels = np.unique(orders)
         bonus = np.empty((levels.shape[0], n + 1), np.float64)
         wheres = []
@@ -306,10 +313,12 @@ def _with_ds(read: np.ndarray, four: SegmentBank, v_prefix: np.ndarray, v_end: n
 
 
 def designate_recombination(cache: RowCache, five: SegmentBank, four: SegmentBank | None,
-                            three: SegmentBank, max_d: int = 2) -> Candidate | None:
+                            three: SegmentBank, max_d: int = 2,
+                            evalue: float | None = None) -> Candidate | None:
     """The best chain of the sequence of ``cache`` with these 5', D and 3' banks, or None
-    when its 5' or 3' segment is not significant (e-value above ``Scoring.vj_evalue``).
-    ``Candidate.score`` is the net score (chance scores of the 5'/3' segments off)."""
+    when its 5' or 3' segment is not significant (e-value above ``evalue``, by default
+    ``Scoring.vj_evalue``).  ``Candidate.score`` is the net score (chance scores of the
+    5'/3' segments taken off)."""
     read = cache.read
     scoring = cache.scoring
     n = read.shape[0]
@@ -332,9 +341,10 @@ def designate_recombination(cache: RowCache, five: SegmentBank, four: SegmentBan
     five_hit = _five_hit(v_rows, five_end, n)
     three_hit = _three_hit(j_rows, three_start, n)
     net = best_score
+    threshold = scoring.vj_evalue if evalue is None else evalue
     for hit in (five_hit, three_hit):
         chance = scoring.chance_score(n, hit.bank.forward.shape[0])
-        if scoring.evalue(hit.score, n, hit.bank.forward.shape[0]) > scoring.vj_evalue:
+        if scoring.evalue(hit.score, n, hit.bank.forward.shape[0]) > threshold:
             return None
         net -= chance
     return Candidate(net, five_hit, three_hit, ds)

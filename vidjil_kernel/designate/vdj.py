@@ -8,7 +8,9 @@
 - :func:`designate_best`: the best system of a preset (and ``xxx`` on demand),
   for sequences whose system is not known.
 
-Sequences are given on the forward strand of the recombination (V before J).
+Sequences are given on the forward strand of the recombination (V before J), in
+any case; bases other than ACGT count as N.  Positions in the results are 0-based
+in that sequence.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ def designate(sequence: str, preset: Preset, system: str, *,
     warning says so.  ``prefilter=False`` aligns every allele (slower, same result
     unless the k-mer pre-filter missed the best allele).
     """
+    sequence = sequence.upper()
     cache = RowCache(encode(sequence), scoring, prefilter)
     best = _best_of_system(cache, preset, system)
     if best is None:
@@ -110,6 +113,7 @@ def designate_files(sequence: str, preset: Preset, five: list[str], four: list[s
                     three: list[str], locus: str = UNEXPECTED, *,
                     scoring: Scoring = DEFAULT_SCORING, prefilter: bool = True) -> Designation:
     """The best designation of ``sequence`` with arbitrary 5'/D/3' files of ``preset``."""
+    sequence = sequence.upper()
     cache = RowCache(encode(sequence), scoring, prefilter)
     candidate = designate_recombination(cache, bank_of_files(preset, five),
                                         _bank(preset, four), bank_of_files(preset, three))
@@ -144,11 +148,15 @@ def _unexpected_pairs(preset: Preset) -> list[tuple[str, str, bool]]:
 
 
 def _best_unexpected(cache: RowCache, preset: Preset) -> Candidate | None:
+    """The best unexpected pair; each pair tried is one more chance of a chance match,
+    so segments must be significant after a Bonferroni correction over the pairs."""
     best: Candidate | None = None
-    for five_file, three_file, inverted in _unexpected_pairs(preset):
+    pairs = _unexpected_pairs(preset)
+    evalue = cache.scoring.vj_evalue / max(len(pairs), 1)
+    for five_file, three_file, inverted in pairs:
         candidate = designate_recombination(
             cache, bank_of_files(preset, [five_file]), None,
-            bank_of_files(preset, [three_file], inverted))
+            bank_of_files(preset, [three_file], inverted), evalue=evalue)
         if candidate is not None and (best is None or candidate.score > best.score):
             best = candidate
     return best
@@ -158,6 +166,7 @@ def designate_unexpected(sequence: str, preset: Preset, *, scoring: Scoring = DE
                          prefilter: bool = True) -> Designation:
     """``-2``: the best V of one locus joined to a J of another, or to an inverted V of
     its locus (system ``xxx``)."""
+    sequence = sequence.upper()
     cache = RowCache(encode(sequence), scoring, prefilter)
     best = _best_unexpected(cache, preset)
     if best is None:
@@ -183,6 +192,7 @@ def designate_best(sequence: str, preset: Preset, *, systems: list[str] | None =
     With ``unexpected``, recombinations across loci (``xxx``) win only when they
     explain the sequence strictly better than every system.
     """
+    sequence = sequence.upper()
     cache = RowCache(encode(sequence), scoring, prefilter)
     best: Candidate | None = None
     best_system = ""
