@@ -342,9 +342,12 @@ def designate_recombination(cache: RowCache, five: SegmentBank, four: SegmentBan
     three_hit = _three_hit(j_rows, three_start, n)
     net = best_score
     threshold = scoring.vj_evalue if evalue is None else evalue
+    # each end segment is searched on its side of the other one
+    five_hit.searched = max(three_hit.start, five_hit.end)
+    three_hit.searched = n - min(five_hit.end, three_hit.start)
     for hit in (five_hit, three_hit):
-        chance = scoring.chance_score(n, hit.bank.forward.shape[0])
-        if scoring.evalue(hit.score, n, hit.bank.forward.shape[0]) > threshold:
+        chance = scoring.chance_score(hit.searched, hit.bank.forward.shape[0])
+        if scoring.evalue(hit.score, hit.searched, hit.bank.forward.shape[0]) > threshold:
             return None
         net -= chance
     return Candidate(net, five_hit, three_hit, ds)

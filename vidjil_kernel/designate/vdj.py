@@ -189,22 +189,22 @@ def designate_best(sequence: str, preset: Preset, *, systems: list[str] | None =
 
     A system that only finds what an earlier one (in preset order) found does not
     replace it: TRAV/DV genes are in TRAV.fa and TRDV.fa, a TRAV/DV-TRAJ join is TRA.
-    With ``unexpected``, recombinations across loci (``xxx``) win only when they
-    explain the sequence strictly better than every system.
+    With ``unexpected`` (``-2``), recombinations across loci (``xxx``) are tried for
+    sequences that no system explains, as Vidjil does.
     """
     sequence = sequence.upper()
     cache = RowCache(encode(sequence), scoring, prefilter)
     best: Candidate | None = None
     best_system = ""
-    choices = [(s, _best_of_system(cache, preset, s)) for s in systems or list(preset.systems)]
-    if unexpected:
-        choices.append((UNEXPECTED, _best_unexpected(cache, preset)))
-    for system, candidate in choices:
+    for system in systems or list(preset.systems):
+        candidate = _best_of_system(cache, preset, system)
         if candidate is None:
             continue
         if best is None or (candidate.score > best.score
                             and not _same_segments(candidate, best)):
             best, best_system = candidate, system
+    if best is None and unexpected:
+        best, best_system = _best_unexpected(cache, preset), UNEXPECTED
     if best is None:
         return _nothing("", "no significant 5' and 3' segments in any system")
     return to_designation(best, sequence, best_system, scoring)
