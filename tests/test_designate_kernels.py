@@ -222,7 +222,9 @@ def test_chain_total_is_the_brute_force_optimum(seed: int) -> None:
     vs = _segment_scores(read, v, False)
     js = _segment_scores(read, j, True)
     vj = max(vs[e] + js[s] - 0.1 * (s - e) for e in range(n + 1) for s in range(e, n + 1))
-    chance = sum(scoring.chance_score(n, len(a.sequence)) for a in (v, j))
+    # each end segment is searched on its side of the other one
+    chance = (scoring.chance_score(candidate.three.start, len(v.sequence))
+              + scoring.chance_score(n - candidate.five.end, len(j.sequence)))
     hit = candidate.ds[0]
     e, s = candidate.five.end, candidate.three.start
     assert hit.score == pytest.approx(_local_score(read[hit.start:hit.end], d))
