@@ -18,13 +18,19 @@ D.  The best one is found exactly by chaining the rows of
    file: it is reported only when it explains the sequence better than chance
    *and* better than the V/J bases it displaces.
 
-Recombinations (and systems) compete on their *net* score: each 5'/3' segment
-also pays its chance score against its file, so that a long chance match in a
-large V file does not beat a short true D in a tiny one.
+End segments.  A 5' segment starts with the sequence or with its own first base
+(a 3' one ends with either); a match inside both pays ``Scoring.clip``, since the
+rest of a V that is present must look like the V.  Each end segment must be
+significant (e-value at most ``Scoring.vj_evalue``) over the part of the sequence
+on its side of the other one.  Recombinations (and systems) compete on their
+*net* score: each end segment also pays its chance score against its file, so
+that a long chance match in a large V file does not beat a short true D in a
+tiny one.
 
 Ties.  Bases that two neighbours match equally go to the 5' one (the V keeps
-what it matches, then the D); among equal-best alleles the one with the fewest
-deletions is named first, then file order.
+what it matches, then the D); among equal-best alleles, complete ones (with
+their Cys104/Phe-Trp118 anchor) are named first, then the one with the fewest
+deletions, then file order.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from vidjil_kernel.designate.align import (
 )
 from vidjil_kernel.designate.bank import SegmentBank
 from vidjil_kernel.designate.candidates import candidate_alleles
-from vidjil_kernel.designate.scoring import DEFAULT_SCORING, Scoring
+from vidjil_kernel.designate.scoring import Scoring
 from vidjil_kernel.germline import Allele
 
 
@@ -156,14 +162,16 @@ def align(read: np.ndarray, bank: SegmentBank, chosen: np.ndarray, bonus: np.nda
 
 
 def _by_deletions(rows: Rows, tied: np.ndarray, column: int, both_ends: bool) -> list[int]:
-    """Tied rows, fewest germline deletions first (the allele that explains the most
-    bases), then file order."""
-    def key(row: int) -> tuple[int, int]:
+    """Tied rows: complete V/J alleles (with their junction anchor) first, then fewest
+    germline deletions (the allele that explains the most bases), then file order."""
+    def key(row: int) -> tuple[bool, int, int]:
         allele = int(rows.chosen[row])
         deleted = rows.bank.length(allele) - int(rows.gend[row, column])
         if both_ends:
             deleted += rows.starts(row, column)[1]
-        return deleted, allele
+        known = rows.bank.alleles[allele]
+        partial = known.anchor is None and known.segment in ("V", "J")
+        return partial, deleted, allele
     return sorted((int(r) for r in tied), key=key)
 
 
@@ -351,11 +359,3 @@ def designate_recombination(cache: RowCache, five: SegmentBank, four: SegmentBan
             return None
         net -= chance
     return Candidate(net, five_hit, three_hit, ds)
-
-
-def designate_codes(read: np.ndarray, five: SegmentBank, four: SegmentBank | None,
-                    three: SegmentBank, scoring: Scoring = DEFAULT_SCORING,
-                    prefilter: bool = True, max_d: int = 2) -> Candidate | None:
-    """:func:`designate_recombination` of one sequence given as base codes."""
-    return designate_recombination(RowCache(read, scoring, prefilter), five, four, three,
-                                   max_d)

@@ -32,13 +32,15 @@ def karlin_lambda(match: float, mismatch: float) -> float:
 class Scoring:
     """Alignment scores, costs and thresholds of the designation.
 
-    Why these values: mismatch -2 lets a segment run over a mismatch only when
-    three matches follow (one or two matching bases after a mismatch are read as
-    N region, as curators do); gap -4 keeps indels for real indels; ``n_cost``
-    is a weak prior against long N regions, enough to prefer the explanation
-    with more germline; a D costs the score a chance match reaches in its N
-    region (``d_evalue`` 1); a 5'/3' segment match that starts (ends) inside both
-    the sequence and the segment costs ``clip``.
+    Why these values (checked on the curated designations of should-vdj, where
+    they sit on a plateau): mismatch -2 lets a segment run over a mismatch when
+    at least two matches follow it (with the N bases it saves), and a single
+    matching base after a mismatch stays N region, as curators read them; gap -4
+    keeps indels for real indels; ``n_cost`` is a weak prior against long N
+    regions, enough to prefer the explanation with more germline; a D costs the
+    score a chance match reaches in its N region (``d_evalue`` 1); a 5'/3'
+    segment match that starts (ends) inside both the sequence and the segment
+    costs ``clip``.
     """
 
     match: int = 1
