@@ -50,6 +50,18 @@ def test_in_frame_productive_junction() -> None:
     assert junction.cdr3_nt == junction.nt[3:-3]
 
 
+def test_junction_start_follows_an_indel_in_the_v() -> None:
+    # one V base missing between the Cys codon and the V end: the V alignment has a
+    # gap there, and the junction still starts at the Cys codon
+    v_with_deletion = V_SEQUENCE[:V_ANCHOR + 4] + V_SEQUENCE[V_ANCHOR + 5:]
+    sequence = "TTTTTTTTTT" + v_with_deletion + "GGTACC" + J_SEQUENCE[4:]
+    designation = designation_of(sequence)
+    assert designation.v.del_right == 0
+    junction = designation.junction
+    assert junction is not None and junction.start == 10 + V_ANCHOR
+    assert junction.aa.startswith("C") and junction.aa.endswith("W")
+
+
 def test_out_of_frame_junction() -> None:
     sequence = V_SEQUENCE + "GGTAC" + J_SEQUENCE[4:]
     junction = designation_of(sequence).junction

@@ -11,6 +11,7 @@ import pytest
 from vidjil_kernel.designate.align import (
     align_alleles,
     align_rows,
+    map_position,
     prefix_best,
     score_alleles,
     score_rows,
@@ -234,3 +235,13 @@ def test_chain_total_is_the_brute_force_optimum(seed: int) -> None:
     # with the D the total beats every V-J split, which is the optimum without it
     assert total - cost > vj
     assert candidate.five.germ_end - candidate.five.germ_start > 20
+
+
+def test_map_position_follows_indels() -> None:
+    germ = encode("AAACCCGGGTTTACGTACGT")
+    assert map_position(germ, germ, 1.0, -2.0, -4.0, 9) == 9
+    deleted = encode("AAACCCGGGACGTACGT")  # TTT missing
+    assert map_position(deleted, germ, 1.0, -2.0, -4.0, 12) == 9
+    inserted = encode("AAACCCGGGGATTTACGTACGT")  # GA inserted after GGG
+    assert map_position(inserted, germ, 1.0, -2.0, -4.0, 9) == 11
+    assert map_position(germ, germ, 1.0, -2.0, -4.0, 25) == 25

@@ -189,6 +189,44 @@ def score_alleles(read, bank, offsets, chosen, match, mismatch, gap, clip):
 
 
 @njit(cache=True, nogil=True)
+def map_position(read, germ, match, mismatch, gap, target):
+    """The read position aligned with germline position ``target`` in the best global
+    alignment of ``read`` and ``germ`` (a base deleted from the read maps to where it
+    would be); outside ``germ``, positions are extrapolated from its ends."""
+    n = read.shape[0]
+    m = germ.shape[0]
+    if target < 0:
+        return target
+    if target >= m:
+        return n + target - m
+    h = np.empty((n + 1, m + 1), np.float64)
+    for i in range(n + 1):
+        h[i, 0] = i * gap
+    for j in range(m + 1):
+        h[0, j] = j * gap
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            best = h[i - 1, j - 1] + _pair_score(read[i - 1], germ[j - 1], match, mismatch)
+            best = max(best, h[i - 1, j] + gap, h[i, j - 1] + gap)
+            h[i, j] = best
+    i, j = n, m
+    while j > 0:
+        if i > 0 and h[i, j] == h[i - 1, j - 1] + _pair_score(read[i - 1], germ[j - 1],
+                                                               match, mismatch):
+            if j - 1 == target:
+                return i - 1
+            i -= 1
+            j -= 1
+        elif i > 0 and h[i, j] == h[i - 1, j] + gap:
+            i -= 1
+        else:
+            if j - 1 == target:
+                return i
+            j -= 1
+    return i
+
+
+@njit(cache=True, nogil=True)
 def prefix_best(values, decay, prefer_last):
     """``best[i] = max over e <= i of values[e] - decay * (i - e)`` and its ``e``.
 

@@ -101,7 +101,8 @@ class Rows:
 class Hit:
     """One placed segment: equal-best alleles (bank indices, best first), its interval
     in the sequence and in the germline (of the first allele), its own score, and the
-    length of sequence it was searched in (for its e-value)."""
+    length of sequence it was searched in (for its e-value).  End segments keep their
+    rows, so that :meth:`placement` can tell where another equal-best allele lies."""
 
     bank: SegmentBank
     alleles: list[int]
@@ -111,6 +112,22 @@ class Hit:
     germ_end: int
     score: float
     searched: int
+    rows: Rows | None = None
+    rows_order: list[int] = field(default_factory=list)
+
+    def placement(self, rank: int) -> tuple[int, int, int, int]:
+        """(start, end, germline start, germline end) of the ``rank``-th allele."""
+        if rank == 0 or self.rows is None:
+            return self.start, self.end, self.germ_start, self.germ_end
+        rows, row = self.rows, self.rows_order[rank]
+        if not rows.reverse:
+            rstart, gstart = rows.starts(row, self.end)
+            return rstart, self.end, gstart, int(rows.gend[row, self.end])
+        n = rows.sequence.shape[0]
+        column = n - self.start
+        rstart, gstart = rows.starts(row, column)
+        length = self.bank.length(self.alleles[rank])
+        return self.start, n - rstart, length - int(rows.gend[row, column]), length - gstart
 
 
 @dataclass
@@ -181,7 +198,7 @@ def _five_hit(rows: Rows, end: int, n: int) -> Hit:
     first = order[0]
     rstart, gstart = rows.starts(first, end)
     return Hit(rows.bank, [int(rows.chosen[r]) for r in order], rstart, end, gstart,
-               int(rows.gend[first, end]), float(rows.score[first, end]), n)
+               int(rows.gend[first, end]), float(rows.score[first, end]), n, rows, order)
 
 
 def _three_hit(rows: Rows, start: int, n: int) -> Hit:
@@ -194,7 +211,7 @@ def _three_hit(rows: Rows, start: int, n: int) -> Hit:
     rstart, gstart = rows.starts(first, column)
     return Hit(rows.bank, [int(rows.chosen[r]) for r in order], start, n - rstart,
                length - int(rows.gend[first, column]), length - gstart,
-               float(rows.score[first, column]), n)
+               float(rows.score[first, column]), n, rows, order)
 
 
 @dataclass

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
+from vidjil_kernel.designate.align import map_position
 from vidjil_kernel.designate.bank import SegmentBank, bank_of_files, encode
 from vidjil_kernel.designate.chain import Candidate, Hit, RowCache, designate_recombination
 from vidjil_kernel.designate.junction import junction_of
 from vidjil_kernel.designate.scoring import DEFAULT_SCORING, Scoring
-from vidjil_kernel.germline import Preset
+from vidjil_kernel.germline import Allele, Preset, translate
 from vidjil_kernel.germline.alleles import LOCI
 from vidjil_kernel.results import Designation, SegmentCall
 
@@ -40,18 +43,44 @@ def _call(hit: Hit, side: str, scoring: Scoring) -> SegmentCall:
                        score=hit.score, evalue=evalue)
 
 
-def _add_junction(candidate: Candidate, sequence: str, designation: Designation) -> None:
+def _anchored(hit: Hit, sequence: str, read: np.ndarray, scoring: Scoring,
+              residues: tuple[str, ...]) -> tuple[Allele | None, int]:
+    """The first equal-best allele with an anchor, preferring one whose codon in the
+    sequence is the conserved residue (the anchor of a few alleles is off), and where
+    that anchor falls in the sequence, following the alignment (indels included)."""
+    found: tuple[Allele | None, int] = (None, -1)
+    for rank, index in enumerate(hit.alleles):
+        allele = hit.bank.alleles[index]
+        if allele.anchor is None:
+            continue
+        start, end, germ_start, germ_end = hit.placement(rank)
+        offset = hit.bank.offsets[index]
+        germline = hit.bank.forward[offset + germ_start:offset + germ_end]
+        position = start + int(map_position(read[start:end], germline, scoring.match,
+                                            scoring.mismatch, scoring.gap,
+                                            allele.anchor - germ_start))
+        if position >= 0 and translate(sequence[position:position + 3]) in residues:
+            return allele, position
+        if found[0] is None:
+            found = (allele, position)
+    return found
+
+
+def _add_junction(candidate: Candidate, sequence: str, designation: Designation,
+                  scoring: Scoring) -> None:
     five, three = candidate.five, candidate.three
     v = five.bank.alleles[five.alleles[0]]
     j = three.bank.alleles[three.alleles[0]]
     if v.segment != "V" or j.segment != "J":
         return
-    for allele, codon in ((v, "Cys104"), (j, "Phe/Trp118")):
-        if allele.anchor is None:
-            designation.warnings.append(f"no junction: {allele.name} has no {codon} codon")
+    read = encode(sequence)
+    v_allele, cys = _anchored(five, sequence, read, scoring, ("C",))
+    j_allele, phe_trp = _anchored(three, sequence, read, scoring, ("F", "W"))
+    for allele, hit, codon in ((v_allele, five, "Cys104"), (j_allele, three, "Phe/Trp118")):
+        if allele is None:
+            name = hit.bank.alleles[hit.alleles[0]].name
+            designation.warnings.append(f"no junction: {name} has no {codon} codon")
             return
-    cys = five.end - (five.germ_end - v.anchor)
-    phe_trp = three.start + (j.anchor - three.germ_start)
     designation.junction = junction_of(sequence, cys, phe_trp, three.start, five.start,
                                        three.end, j.locus == "IGH")
     if designation.junction is None:
@@ -70,7 +99,7 @@ def to_designation(candidate: Candidate, sequence: str, locus: str,
         locus=locus, v=calls[0], j=calls[-1], d=calls[1:-1],
         inserts=[sequence[a.end:b.start] for a, b in zip(hits, hits[1:], strict=False)],
         evalue=calls[0].evalue + calls[-1].evalue)
-    _add_junction(candidate, sequence, designation)
+    _add_junction(candidate, sequence, designation, scoring)
     return designation
 
 
