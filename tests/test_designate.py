@@ -82,6 +82,24 @@ def test_unexpected_recombination(preset, alleles) -> None:
     assert designate_best(sequence, preset).segments() == []
 
 
+def test_inverted_v_is_an_unexpected_recombination(preset, alleles) -> None:
+    from vidjil_kernel.designate.bank import reverse_complement
+
+    v, w = alleles["IGKV2-30*01"], alleles["IGKV3-20*01"]
+    sequence = v.sequence[:-5] + reverse_complement(w.sequence[:-4])[:150]
+    designation = designate_best(sequence, preset, unexpected=True)
+    assert designation.locus == UNEXPECTED
+    assert designation.name == "IGKV2-30*01 5//4 IGKV3-20*01"
+    assert designation.junction is None
+
+
+def test_trav_dv_with_traj_is_tra(preset, alleles) -> None:
+    # TRAV36/DV7 is in TRAV.fa and TRDV.fa: with a TRAJ it is a TRA recombination
+    v, j = alleles["TRAV36/DV7*01"], alleles["TRAJ39*01"]
+    sequence = v.sequence[:-2] + "GGTCA" + j.sequence[3:]
+    assert designate_best(sequence, preset).locus == "TRA"
+
+
 def test_custom_files(tmp_path: Path, alleles) -> None:
     files = {}
     for segment, names in (("V", ["TRGV2*01", "TRGV9*01"]), ("J", ["TRGJ1*01", "TRGJP1*01"])):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vidjil_kernel.designate.bank import bank_from_alleles, encode
-from vidjil_kernel.designate.chain import designate_codes
+from vidjil_kernel.designate.chain import RowCache, designate_recombination
 from vidjil_kernel.designate.junction import (
     NO_MOTIF,
     OUT_OF_FRAME,
@@ -13,6 +13,7 @@ from vidjil_kernel.designate.junction import (
     junction_of,
     out_of_frame_aa,
 )
+from vidjil_kernel.designate.scoring import Scoring
 from vidjil_kernel.designate.vdj import to_designation
 from vidjil_kernel.germline import Allele, translate
 
@@ -27,8 +28,8 @@ def designation_of(sequence: str, v_anchor: int | None = V_ANCHOR,
                    j_sequence: str = J_SEQUENCE, j_name: str = "IGHJ4*02"):
     v = Allele("IGHV3-9*01", V_SEQUENCE, "F", v_anchor)
     j = Allele(j_name, j_sequence, "F", J_ANCHOR)
-    candidate = designate_codes(encode(sequence), bank_from_alleles([v]), None,
-                                bank_from_alleles([j]))
+    candidate = designate_recombination(RowCache(encode(sequence), Scoring(), True),
+                                        bank_from_alleles([v]), None, bank_from_alleles([j]))
     assert candidate is not None
     return to_designation(candidate, sequence, j.locus)
 
@@ -47,6 +48,18 @@ def test_in_frame_productive_junction() -> None:
     assert junction.in_frame and junction.stop_codon is False
     assert junction.cdr3_aa == junction.aa[1:-1]
     assert junction.cdr3_nt == junction.nt[3:-3]
+
+
+def test_junction_start_follows_an_indel_in_the_v() -> None:
+    # one V base missing between the Cys codon and the V end: the V alignment has a
+    # gap there, and the junction still starts at the Cys codon
+    v_with_deletion = V_SEQUENCE[:V_ANCHOR + 4] + V_SEQUENCE[V_ANCHOR + 5:]
+    sequence = "TTTTTTTTTT" + v_with_deletion + "GGTACC" + J_SEQUENCE[4:]
+    designation = designation_of(sequence)
+    assert designation.v.del_right == 0
+    junction = designation.junction
+    assert junction is not None and junction.start == 10 + V_ANCHOR
+    assert junction.aa.startswith("C") and junction.aa.endswith("W")
 
 
 def test_out_of_frame_junction() -> None:

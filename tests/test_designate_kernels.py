@@ -8,7 +8,15 @@ from functools import cache
 import numpy as np
 import pytest
 
-from vidjil_kernel.designate.align import align_alleles, align_rows, prefix_best, suffix_best
+from vidjil_kernel.designate.align import (
+    align_alleles,
+    align_rows,
+    map_position,
+    prefix_best,
+    score_alleles,
+    score_rows,
+    suffix_best,
+)
 from vidjil_kernel.designate.bank import bank_from_alleles, encode, kmer_codes
 from vidjil_kernel.designate.candidates import shared_kmers
 from vidjil_kernel.designate.chain import RowCache, designate_recombination
@@ -90,6 +98,29 @@ def test_align_rows_scores_match_the_reference(seed: int) -> None:
             continue
         rebuilt = start + global_score(tuple(read[rs:i]), tuple(germ[gs:ge]))
         assert rebuilt == pytest.approx(score[i])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_integer_score_rows_are_align_rows(seed: int) -> None:
+    rng = np.random.default_rng(50 + seed)
+    germ = random_codes(rng, int(rng.integers(1, 60)), 5)
+    read = random_codes(rng, int(rng.integers(0, 60)), 5)
+    if seed % 2:  # share a long piece, so that scores go well above zero
+        read = np.concatenate([read, germ[len(germ) // 3:]])
+    n = read.shape[0]
+    score = np.empty(n + 1)
+    gend, rstart, gstart = (np.empty(n + 1, np.int32) for _ in range(3))
+    align_rows(read, germ, np.zeros(n + 1), MATCH, MISMATCH, GAP, 4.0, False, score, gend,
+               rstart, gstart)
+    fast_score = np.empty(n + 1, np.int32)
+    fast_gend = np.empty(n + 1, np.int32)
+    score_rows(read, germ, 1, -2, -4, 4, fast_score, fast_gend)
+    assert np.array_equal(fast_score, score) and np.array_equal(fast_gend, gend)
+    bank = bank_from_alleles([Allele("TRGV1*01", "ACGT"), Allele("TRGV2*01", "GATTACA")])
+    many, ends = score_alleles(read, bank.forward, bank.offsets, np.array([1, 0]), 1, -2, -4, 4)
+    one = np.empty(n + 1, np.int32)
+    score_rows(read, encode("ACGT"), 1, -2, -4, 4, one, np.empty(n + 1, np.int32))
+    assert np.array_equal(many[1], one) and many.shape == ends.shape == (2, n + 1)
 
 
 def test_align_rows_prefers_fewest_deletions_on_ties() -> None:
@@ -192,7 +223,9 @@ def test_chain_total_is_the_brute_force_optimum(seed: int) -> None:
     vs = _segment_scores(read, v, False)
     js = _segment_scores(read, j, True)
     vj = max(vs[e] + js[s] - 0.1 * (s - e) for e in range(n + 1) for s in range(e, n + 1))
-    chance = sum(scoring.chance_score(n, len(a.sequence)) for a in (v, j))
+    # each end segment is searched on its side of the other one
+    chance = (scoring.chance_score(candidate.three.start, len(v.sequence))
+              + scoring.chance_score(n - candidate.five.end, len(j.sequence)))
     hit = candidate.ds[0]
     e, s = candidate.five.end, candidate.three.start
     assert hit.score == pytest.approx(_local_score(read[hit.start:hit.end], d))
@@ -202,3 +235,13 @@ def test_chain_total_is_the_brute_force_optimum(seed: int) -> None:
     # with the D the total beats every V-J split, which is the optimum without it
     assert total - cost > vj
     assert candidate.five.germ_end - candidate.five.germ_start > 20
+
+
+def test_map_position_follows_indels() -> None:
+    germ = encode("AAACCCGGGTTTACGTACGT")
+    assert map_position(germ, germ, 1.0, -2.0, -4.0, 9) == 9
+    deleted = encode("AAACCCGGGACGTACGT")  # TTT missing
+    assert map_position(deleted, germ, 1.0, -2.0, -4.0, 12) == 9
+    inserted = encode("AAACCCGGGGATTTACGTACGT")  # GA inserted after GGG
+    assert map_position(inserted, germ, 1.0, -2.0, -4.0, 9) == 11
+    assert map_position(germ, germ, 1.0, -2.0, -4.0, 25) == 25

@@ -22,6 +22,7 @@ from vidjil_kernel.exceptions import VidjilError
 #: subcommand name -> "module:attribute" of its click command
 COMMANDS: dict[str, str] = {
     "db": "vidjil_kernel.cli.db:db",
+    "designate": "vidjil_kernel.cli.designate:designate",
     "detect": "vidjil_kernel.cli.detect:detect",
     "germline": "vidjil_kernel.cli.germline:germline",
     "group": "vidjil_kernel.cli.groups:group",

@@ -131,6 +131,102 @@ def align_alleles(read, bank, offsets, chosen, bonus, bonus_row, match, mismatch
 
 
 @njit(cache=True, nogil=True)
+def score_rows(read, germ, match, mismatch, gap, clip, out_score, out_gend):
+    """The scores and germline ends of :func:`align_rows` with a zero bonus and no
+    ``prefer_start`` (how V and J are aligned), in integers and without tracking
+    where alignments start: the hot loop of the designation (~3 ns per cell)."""
+    n = read.shape[0]
+    m = germ.shape[0]
+    profile = np.empty((5, m), np.int32)
+    for b in range(5):
+        for j in range(m):
+            g = germ[j]
+            profile[b, j] = 0 if b > 3 or g > 3 else (match if b == g else mismatch)
+    column = np.zeros(m + 1, np.int32)
+    inside = -clip
+    out_score[0] = 0
+    out_gend[0] = 0
+    for i in range(1, n + 1):
+        base = min(read[i - 1], 4)
+        best = 0
+        best_j = 0
+        diagonal = 0
+        left = 0
+        for j in range(1, m + 1):
+            up = column[j]
+            h = diagonal + profile[base, j - 1]
+            extend = up + gap
+            if extend > h:
+                h = extend
+            extend = left + gap
+            if extend > h:
+                h = extend
+            if inside > h:
+                h = inside
+            diagonal = up
+            column[j] = h
+            left = h
+            if h >= best:
+                best = h
+                best_j = j
+        out_score[i] = best
+        out_gend[i] = best_j
+
+
+@njit(cache=True, nogil=True)
+def score_alleles(read, bank, offsets, chosen, match, mismatch, gap, clip):
+    """:func:`score_rows` for the alleles ``chosen`` of a concatenated ``bank``:
+    ``(len(chosen), len(read) + 1)`` scores and germline ends (int32)."""
+    n = read.shape[0]
+    k = chosen.shape[0]
+    score = np.empty((k, n + 1), np.int32)
+    gend = np.empty((k, n + 1), np.int32)
+    for a in range(k):
+        allele = chosen[a]
+        score_rows(read, bank[offsets[allele]:offsets[allele + 1]], match, mismatch, gap,
+                   clip, score[a], gend[a])
+    return score, gend
+
+
+@njit(cache=True, nogil=True)
+def map_position(read, germ, match, mismatch, gap, target):
+    """The read position aligned with germline position ``target`` in the best global
+    alignment of ``read`` and ``germ`` (a base deleted from the read maps to where it
+    would be); outside ``germ``, positions are extrapolated from its ends."""
+    n = read.shape[0]
+    m = germ.shape[0]
+    if target < 0:
+        return target
+    if target >= m:
+        return n + target - m
+    h = np.empty((n + 1, m + 1), np.float64)
+    for i in range(n + 1):
+        h[i, 0] = i * gap
+    for j in range(m + 1):
+        h[0, j] = j * gap
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            best = h[i - 1, j - 1] + _pair_score(read[i - 1], germ[j - 1], match, mismatch)
+            best = max(best, h[i - 1, j] + gap, h[i, j - 1] + gap)
+            h[i, j] = best
+    i, j = n, m
+    while j > 0:
+        if i > 0 and h[i, j] == h[i - 1, j - 1] + _pair_score(read[i - 1], germ[j - 1],
+                                                               match, mismatch):
+            if j - 1 == target:
+                return i - 1
+            i -= 1
+            j -= 1
+        elif i > 0 and h[i, j] == h[i - 1, j] + gap:
+            i -= 1
+        else:
+            if j - 1 == target:
+                return i
+            j -= 1
+    return i
+
+
+@njit(cache=True, nogil=True)
 def prefix_best(values, decay, prefer_last):
     """``best[i] = max over e <= i of values[e] - decay * (i - e)`` and its ``e``.
 

@@ -91,21 +91,33 @@ def bank_from_alleles(alleles: list[Allele], files: tuple[str, ...] = ()) -> Seg
                        all_keys[order], all_owners[order])
 
 
-def bank_of_files(preset: Preset, files: list[str]) -> SegmentBank:
+def reverse_complement(sequence: str) -> str:
+    return sequence[::-1].translate(_COMPLEMENT)
+
+
+_COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
+
+
+def bank_of_files(preset: Preset, files: list[str], inverted: bool = False) -> SegmentBank:
     """The bank of ``files`` of ``preset``, built once per set of files (and rebuilt
     when a file changes).
 
     Alleles are read through the preset, so custom germlines (absolute paths,
     validated when the preset was made) and preset files work the same way; an
-    allele present in two files (TRAV/DV genes) is kept once.
+    allele present in two files (TRAV/DV genes) is kept once.  ``inverted`` banks
+    hold the reverse complements (segments joined in inverted orientation; they
+    have no anchor).
     """
     paths = tuple(str(preset.path(f)) for f in files)
-    key = tuple((path, _mtime(path)) for path in paths)
+    key = (inverted, *((path, _mtime(path)) for path in paths))
     bank = _BANKS.get(key)
     if bank is None:
         alleles: dict[str, Allele] = {}
         for file in files:
             for allele in preset.alleles(file):
+                if inverted:
+                    allele = Allele(allele.name, reverse_complement(allele.sequence),
+                                    allele.functionality, None)
                 alleles.setdefault(allele.name, allele)
         bank = bank_from_alleles(list(alleles.values()), paths)
         _BANKS[key] = bank

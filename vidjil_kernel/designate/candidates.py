@@ -15,7 +15,7 @@ import numpy as np
 from vidjil_kernel.designate.bank import SegmentBank, kmer_codes
 
 #: banks with at most this many alleles are aligned in full
-FULL_BANK = 40
+FULL_BANK = 16
 #: alleles kept by the pre-filter (before ties)
 KEEP = 12
 #: alleles this close to the best k-mer count are kept too

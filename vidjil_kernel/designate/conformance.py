@@ -54,6 +54,7 @@ class Outcome:
     locus_found: str | None
     junction_expected: list[str]
     junction_found: str | None
+    genes_right: bool = False
     segments_right: bool = False
     links_right: bool = False
     junction_right: bool | None = None
@@ -176,10 +177,11 @@ def score_expectation(expectation: Expectation, designation: Designation | None,
             _match(a, designation, _allele_matches, False) for a in alternatives)
         outcome.links_right = any(
             _match(a, designation, _allele_matches, True) for a in alternatives)
-        genes_right = any(_match(a, designation, _gene_matches, False) for a in alternatives)
+        outcome.genes_right = any(
+            _match(a, designation, _gene_matches, False) for a in alternatives)
         if outcome.links_right and outcome.junction_right is not False:
             outcome.status = RIGHT
-        elif not genes_right:
+        elif not outcome.genes_right:
             outcome.reason = "genes"
         elif not outcome.segments_right:
             outcome.reason = "alleles"
@@ -206,6 +208,9 @@ class Tally:
     tagless: int = 0
     tagless_right: int = 0
     tagless_missing: int = 0
+    genes_right: int = 0
+    alleles_right: int = 0
+    links_right: int = 0
     locus_tested: int = 0
     locus_right: int = 0
     junction_tested: int = 0
@@ -216,6 +221,9 @@ class Tally:
         self.right += outcome.status == RIGHT
         self.wrong += outcome.status == WRONG
         self.missing += outcome.status == MISSING
+        self.genes_right += outcome.genes_right
+        self.alleles_right += outcome.segments_right
+        self.links_right += outcome.links_right
         if not outcome.tagged:
             self.tagless += 1
             self.tagless_right += outcome.status == RIGHT
@@ -248,9 +256,11 @@ class Report:
         return {"overall": asdict(self.tally()), "files": files}
 
     def table(self) -> str:
-        """A text table: per file, right / wrong / germline missing, then the totals."""
+        """A text table: per file, right / wrong / germline missing, how many have the
+        genes, the alleles, the deletions and inserts, the locus and the junction right,
+        then the totals."""
         lines = [f"{'file':44} {'n':>4} {'right':>6} {'wrong':>6} {'missing':>8} "
-                 f"{'locus':>7} {'junction':>9}"]
+                 f"{'genes':>6} {'allele':>6} {'N':>4} {'locus':>7} {'junction':>9}"]
         for name in self.outcomes:
             lines.append(_row(name, self.tally(name)))
         overall = self.tally()
@@ -287,6 +297,7 @@ def _row(name: str, tally: Tally) -> str:
     locus = f"{tally.locus_right}/{tally.locus_tested}"
     junction = f"{tally.junction_right}/{tally.junction_tested}"
     return (f"{name:44} {tally.total:>4} {tally.right:>6} {tally.wrong:>6} {tally.missing:>8} "
+            f"{tally.genes_right:>6} {tally.alleles_right:>6} {tally.links_right:>4} "
             f"{locus:>7} {junction:>9}")
 
 

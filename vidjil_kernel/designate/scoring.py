@@ -1,9 +1,10 @@
 """Scores of the designation and the chance levels that decide what is reported.
 
 Scores are local-alignment scores (match +1, mismatch -2, gap -4 by default, N
-bases 0).  Their chance level follows Karlin-Altschul statistics on uniform
-bases: the e-value of a score ``S`` found in a query of length ``m`` against a
-germline file of total length ``n`` is ``m n exp(-lambda S)``.
+bases 0), integers so that the V/J kernel runs on integers.  Their chance level
+follows Karlin-Altschul statistics on uniform bases: the e-value of a score
+``S`` found in a query of length ``m`` against a germline file of total length
+``n`` is ``m n exp(-lambda S)``.
 """
 
 from __future__ import annotations
@@ -31,18 +32,20 @@ def karlin_lambda(match: float, mismatch: float) -> float:
 class Scoring:
     """Alignment scores, costs and thresholds of the designation.
 
-    Why these values: mismatch -2 lets a segment run over a mismatch only when
-    three matches follow (one or two matching bases after a mismatch are read as
-    N region, as curators do); gap -4 keeps indels for real indels; ``n_cost``
-    is a weak prior against long N regions, enough to prefer the explanation
-    with more germline; a D costs the score a chance match reaches in its N
-    region (``d_evalue`` 1); a 5'/3' segment match that starts (ends) inside both
-    the sequence and the segment costs ``clip``.
+    Why these values (checked on the curated designations of should-vdj, where
+    they sit on a plateau): mismatch -2 lets a segment run over a mismatch when
+    at least two matches follow it (with the N bases it saves), and a single
+    matching base after a mismatch stays N region, as curators read them; gap -4
+    keeps indels for real indels; ``n_cost`` is a weak prior against long N
+    regions, enough to prefer the explanation with more germline; a D costs the
+    score a chance match reaches in its N region (``d_evalue`` 1); a 5'/3'
+    segment match that starts (ends) inside both the sequence and the segment
+    costs ``clip``.
     """
 
-    match: float = 1.0
-    mismatch: float = -2.0
-    gap: float = -4.0
+    match: int = 1
+    mismatch: int = -2
+    gap: int = -4
     #: cost of each N base (a geometric prior on N-region lengths)
     n_cost: float = 0.1
     #: a D is reported when a chance match in its N region is less likely than this
@@ -50,7 +53,7 @@ class Scoring:
     #: a 5'/3' segment is reported when its e-value is at most this
     vj_evalue: float = 1.0
     #: cost of a 5' segment starting inside both the sequence and the segment
-    clip: float = 4.0
+    clip: int = 4
     #: bases both neighbours match go to the 5' segment (else to the 3' one)
     five_prime_greedy: bool = True
 
