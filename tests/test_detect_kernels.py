@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from tests import naive
+import naive
 from vidjil_kernel.detect import affect
 from vidjil_kernel.detect.encode import NUCLEOTIDE_CODE, encode, seed_codes
 from vidjil_kernel.detect.index import build_index

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from tests import naive
+import naive
 from vidjil_kernel.detect.consensus import consensus
 from vidjil_kernel.detect.diversity import diversity
 from vidjil_kernel.detect.merge import find_parents, resolve_roots
