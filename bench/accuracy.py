@@ -159,7 +159,7 @@ def main() -> int:
     args = parser.parse_args()
     settings = load_settings()
     preset = load_preset("homo-sapiens", settings.germline_dir)
-    detector = Detector(preset, DetectOptions(min_reads=1, max_designations=None))
+    detector = Detector(preset, DetectOptions(min_reads=5, max_designations=None))
     with tempfile.TemporaryDirectory() as scratch:
         workdir = args.workdir or Path(scratch)
         passed = True

@@ -14,7 +14,7 @@ from vidjil_kernel.detect.diversity import diversity
 from vidjil_kernel.detect.merge import find_parents, resolve_roots
 from vidjil_kernel.detect.windows import READS_KEPT, WindowTable
 
-W = 20
+W = 50  # the default window; error merging needs windows longer than its segments
 
 
 def random_dna(rng: random.Random, n: int) -> str:
@@ -139,3 +139,15 @@ def test_diversity_extremes_and_a_known_value() -> None:
     mixed = diversity(np.array([2, 1, 1]))
     assert mixed.shannon == pytest.approx(-(0.5 * np.log(0.5) + 2 * 0.25 * np.log(0.25)))
     assert mixed.simpson == pytest.approx(1 - 2 / 12)
+
+
+def test_a_window_shifted_to_fit_short_reads_merges_into_its_clone() -> None:
+    """Reads ending inside the clone's window get a window shifted to fit them."""
+    rng = random.Random(8)
+    molecule = random_dna(rng, 30) + random_dna(rng, W) + random_dna(rng, 30)
+    table = WindowTable(True, W)
+    short = molecule[:30 + W - 4]  # stops 4 nt before the end of the clone's window
+    rows = add_reads(table, [(molecule, 1, 30, W)] * 20 + [(short, 1, len(short) - W, W)] * 3)
+    roots = merge(table)
+    assert table.window(rows[-1]) != table.window(rows[0])
+    assert roots[rows[-1]] == roots[rows[0]]
