@@ -5,10 +5,10 @@ from __future__ import annotations
 import collections
 import random
 
+import naive
 import numpy as np
 import pytest
 
-import naive
 from vidjil_kernel.detect.consensus import consensus
 from vidjil_kernel.detect.diversity import diversity
 from vidjil_kernel.detect.merge import find_parents, resolve_roots
@@ -67,7 +67,7 @@ def test_counts_kept_reads_and_growth_match_a_counter() -> None:
         rows = add_reads(table, batch)
         assert all(table.window(row).decode() == naive.reverse_complement(r[0])[r[2]:r[2] + W]
                    if r[1] < 0 else table.window(row).decode() == r[0][r[2]:r[2] + W]
-                   for row, r in zip(rows, batch))
+                   for row, r in zip(rows, batch, strict=True))
     got = {table.window(r).decode(): int(table.row_count[r]) for r in range(table.n_rows)}
     assert got == dict(expected)
     for row in range(table.n_rows):

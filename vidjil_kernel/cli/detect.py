@@ -115,7 +115,7 @@ def detect(reads: tuple[str, ...], preset_spec: str | None, v_files: tuple[str, 
     )
     detector = Detector(preset, options)
     commandline = shlex.join(["vidjil", *sys.argv[1:]])
-    for source, stem in zip(reads, stems):
+    for source, stem in zip(reads, stems, strict=True):
         result = analyse_file(detector, source, out_dir, stem, per_read=per_read,
                               quiet=quiet, commandline=commandline)
         if not quiet:

@@ -28,7 +28,7 @@ import numpy as np
 from numba import njit
 
 from vidjil_kernel.detect.affect import log_poisson_tail
-from vidjil_kernel.detect.encode import NUCLEOTIDE_CODE
+from vidjil_kernel.detect.encode import LETTERS, NUCLEOTIDE_CODE
 
 SEGMENT = 24
 MAX_EDITS = 3
@@ -44,7 +44,6 @@ INDEL_OTHER = 2e-5
 #: parents taken per segment (the biggest ones)
 _PARENTS_PER_SEGMENT = 16
 #: distinct (parent, position) candidates per child, and the hash slots counting them
-_LETTERS = np.frombuffer(b"ACGTN", np.uint8)
 _MAX_CANDIDATES = 512
 _CANDIDATE_SLOTS = 2048
 #: segments agreeing on a candidate that stop the search for more
@@ -73,8 +72,8 @@ def _segments(parents, win_offset, win_width, win_arena):
     for p in parents:
         total += max(0, win_width[p] - segment + 1)
     codes = np.empty(total, np.int64)
-    owner = np.empty(total, np.int64)
-    where = np.empty(total, np.int64)
+    owner = np.empty(total, np.int32)
+    where = np.empty(total, np.int32)
     n = 0
     for p in parents:
         for offset in range(0, win_width[p] - segment + 1):
@@ -199,7 +198,8 @@ def _kept_consensus(row, kept_offset, kept_length, kept_window, kept_count, read
     if kept_count[row] == 1:
         offset = kept_offset[row, 0]
         length = kept_length[row, 0]
-        out[:length] = read_arena[offset:offset + length]
+        for i in range(length):
+            out[i] = read_arena[offset + i]
         return length, kept_window[row, 0]
     left = 0
     right = 0
@@ -207,7 +207,9 @@ def _kept_consensus(row, kept_offset, kept_length, kept_window, kept_count, read
         left = max(left, kept_window[row, k])
         right = max(right, kept_length[row, k] - kept_window[row, k])
     length = left + right
-    votes[:length, :] = 0
+    for i in range(length):
+        for code in range(5):
+            votes[i, code] = 0
     for k in range(kept_count[row]):
         shift = left - kept_window[row, k]
         offset = kept_offset[row, k]
@@ -218,7 +220,7 @@ def _kept_consensus(row, kept_offset, kept_length, kept_window, kept_count, read
         for code in range(5):
             if votes[i, code] > votes[i, best] or (best == 4 and votes[i, code] > 0):
                 best = code
-        out[i] = _LETTERS[best]
+        out[i] = LETTERS[best]
     return length, left
 
 
@@ -298,13 +300,17 @@ def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slo
     an error or two keeps most segments), the biggest first among equals, _TRIES at most.
     """
     for k in range(n_used):
-        seen_key[k] = -(slot_support[used_slots[k]] * (1 << 40)
-                        + row_count[slot_parent[used_slots[k]]])
-    order = np.argsort(seen_key[:n_used])
+        parent = slot_parent[used_slots[k]]
+        seen_key[k] = slot_support[used_slots[k]] * (1 << 40) + row_count[parent]
     child_width = win_width[child]
     child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
     log_alpha = math.log(ALPHA)
-    for k in order[:_TRIES]:
+    for _ in range(min(_TRIES, n_used)):
+        k = 0  # the best candidate left (a partial selection: no sort to compile)
+        for other in range(1, n_used):
+            if seen_key[other] > seen_key[k]:
+                k = other
+        seen_key[k] = -1
         parent = slot_parent[used_slots[k]]
         start = slot_start[used_slots[k]]
         width = win_width[parent]
@@ -385,8 +391,9 @@ def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
     to keep the kernels quick to compile.)
     """
     parents = np.flatnonzero(row_count[:n_rows] >= 2)
+    parents = parents[np.argsort(-row_count[parents], kind="stable")]  # biggest first...
     codes, owner, where = _segments(parents, win_offset, win_width, win_arena)
-    order = np.lexsort((owner, -row_count[owner], codes))  # biggest parents first per code
+    order = np.argsort(codes, kind="stable")  # ...within each code
     codes, owner, where = codes[order], owner[order], where[order]
     return _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                          kept_length, kept_window, kept_count, row_profile, profiles,

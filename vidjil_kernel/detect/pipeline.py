@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,7 @@ class DetectOptions:
     min_reads: int = 5
     max_designations: int | None = 100  # None: all clones
     unexpected: bool = False
-    batch_reads: int = 65536
+    batch_reads: int = 16384  # reads per batch: memory vs per-batch overhead
 
 
 @dataclass
@@ -232,7 +232,8 @@ class Detector:
 
     def designate(self, run: DetectionRun) -> None:
         """Full V(D)J designation of the top ``max_designations`` clones, in place."""
-        chosen = list(zip(run.result.clones, run.clone_rows))[:self.options.max_designations]
+        pairs = zip(run.result.clones, run.clone_rows, strict=True)
+        chosen = list(pairs)[:self.options.max_designations]
         if not chosen:
             return
         from vidjil_kernel.designate import designate, designate_files
@@ -302,11 +303,11 @@ class Detector:
         result = SampleResult(
             original_name=name,
             producer=f"vidjil-kernel {__version__}",
-            timestamp=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+            timestamp=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
             commandline=commandline or shlex.join(sys.argv),
             total_reads=state.reads,
             analysed_reads=state.analysed,
-            reads_by_locus={s: int(c) for s, c in zip(self.systems, by_system) if c},
+            reads_by_locus={s: int(c) for s, c in zip(self.systems, by_system, strict=True) if c},
             reasons={label: int(reasons[code]) for code, label in affect.REASONS.items()},
             clones=clones,
             diversity=diversities,
