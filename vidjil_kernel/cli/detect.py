@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import shlex
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -89,6 +90,7 @@ def detect(reads: tuple[str, ...], preset_spec: str | None, v_files: tuple[str, 
     """
     from vidjil_kernel.detect.pipeline import DetectOptions, Detector
     from vidjil_kernel.detect.run import analyse_file
+    from vidjil_kernel.detect.warmup import ensure_compiled
     from vidjil_kernel.germline import custom_preset, load_preset
 
     if preset_spec and (v_files or j_files or d_files):
@@ -113,15 +115,19 @@ def detect(reads: tuple[str, ...], preset_spec: str | None, v_files: tuple[str, 
         max_designations=None if max_designations == "all" else int(max_designations),
         unexpected=unexpected,
     )
+    ensure_compiled(preset)
     detector = Detector(preset, options)
     commandline = shlex.join(["vidjil", *sys.argv[1:]])
     for source, stem in zip(reads, stems, strict=True):
+        started = time.monotonic()
         result = analyse_file(detector, source, out_dir, stem, per_read=per_read,
                               quiet=quiet, commandline=commandline)
         if not quiet:
             share = 100.0 * result.analysed_reads / max(result.total_reads, 1)
+            rate = result.total_reads / max(time.monotonic() - started, 1e-9)
             top = result.clones[0] if result.clones else None
-            click.echo(f"{source}: {result.total_reads} reads, {result.analysed_reads} analysed "
-                       f"({share:.1f}%), {len(result.clones)} clones"
+            click.echo(f"{source}: {result.total_reads} reads ({rate:,.0f} reads/s), "
+                       f"{result.analysed_reads} analysed ({share:.1f}%), "
+                       f"{len(result.clones)} clones"
                        + (f"; top: {top.reads} reads {top.locus} {top.name}" if top else "")
                        + f" -> {out_dir / stem}.vidjil", err=True)
