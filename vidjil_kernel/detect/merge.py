@@ -4,7 +4,7 @@ A sequencing error inside the window, or near the V end / J start (which moves t
 window), gives a read a window of its own: without merging, a clone would lose
 about a fifth of its reads.  A window (the *child*) is merged into a bigger one
 (the *parent*) when the parent's window is found in the consensus of the child's
-kept reads (or, when those stop short of it, the child's window in the parent's),
+kept reads (or, when those stop short of it, the two windows on their overlap),
 at most ``MAX_EDITS`` edits away and ``MAX_SHIFT`` nt from the child's window, and
 when the child's read count is plausible as errors of the parent: with lambda =
 parent reads x the product of the edits' probabilities (substitution: the mean
@@ -32,6 +32,11 @@ from vidjil_kernel.detect.encode import LETTERS, NUCLEOTIDE_CODE
 
 SEGMENT = 24
 MAX_EDITS = 3
+#: windows that are shifted copies (reads too short for the clone's window) are compared
+#: on their overlap, which must be at least this long
+MIN_OVERLAP = 36
+#: margin byte around a consensus: matches no base
+PAD = 0
 MAX_SHIFT = 20
 ALPHA = 1e-4
 #: error probability of a base without quality (FASTA)
@@ -46,10 +51,9 @@ _PARENTS_PER_SEGMENT = 16
 #: distinct (parent, position) candidates per child, and the hash slots counting them
 _MAX_CANDIDATES = 512
 _CANDIDATE_SLOTS = 2048
-#: segments agreeing on a candidate that stop the search for more
-_ENOUGH_SUPPORT = 8
-#: alignments tried per child, best candidates first
+#: alignments tried per child: best-supported candidates, then biggest ones
 _TRIES = 4
+_TRIES_BIGGEST = 2
 
 
 @njit(cache=True, nogil=True)
@@ -192,15 +196,17 @@ def _kept_consensus(row, kept_offset, kept_length, kept_window, kept_count, read
     """Majority of the row's kept reads, aligned on its window, into ``out``.
 
     The kept reads of a window share it exactly; elsewhere one read's sequencing
-    error is outvoted by the others (ties go to the earlier kept read).  Returns
-    (length, window start in ``out``).
+    error is outvoted by the others (ties go to the earlier kept read).  The
+    consensus starts at ``out[MAX_EDITS]``, between margins of PAD that match
+    nothing, so that an alignment band may run past its ends.  Returns (length with
+    the margins, window start in ``out``).
     """
     if kept_count[row] == 1:
         offset = kept_offset[row, 0]
         length = kept_length[row, 0]
         for i in range(length):
-            out[i] = read_arena[offset + i]
-        return length, kept_window[row, 0]
+            out[MAX_EDITS + i] = read_arena[offset + i]
+        return _pad(out, length), MAX_EDITS + kept_window[row, 0]
     left = 0
     right = 0
     for k in range(kept_count[row]):
@@ -220,8 +226,17 @@ def _kept_consensus(row, kept_offset, kept_length, kept_window, kept_count, read
         for code in range(5):
             if votes[i, code] > votes[i, best] or (best == 4 and votes[i, code] > 0):
                 best = code
-        out[i] = LETTERS[best]
-    return length, left
+        out[MAX_EDITS + i] = LETTERS[best]
+    return _pad(out, length), MAX_EDITS + left
+
+
+@njit(cache=True, nogil=True)
+def _pad(out, length):
+    """Margins of PAD around ``out[MAX_EDITS:MAX_EDITS + length]``; returns the padded length."""
+    for i in range(MAX_EDITS):
+        out[i] = PAD
+        out[MAX_EDITS + length + i] = PAD
+    return length + 2 * MAX_EDITS
 
 
 @njit(cache=True, nogil=True)
@@ -232,8 +247,7 @@ def _add_candidates(read, first, last, window_at, child, row_count, codes, owner
 
     Scans read positions first..last (window positions first), looks each segment up,
     and counts the segments supporting each pair; at most _PARENTS_PER_SEGMENT parents
-    per segment (the biggest).  Stops early once a pair has _ENOUGH_SUPPORT.  Returns
-    the number of candidates.
+    per segment (the biggest).  Returns the number of candidates.
     """
     n_used = 0
     size = table_code.shape[0]
@@ -284,9 +298,15 @@ def _add_candidates(read, first, last, window_at, child, row_count, codes, owner
                 used_slots[n_used] = h
                 n_used += 1
             slot_support[h] += 1
-            if slot_support[h] == _ENOUGH_SUPPORT:  # a clear candidate: try it now
-                return n_used
     return n_used
+
+
+@njit(cache=True, nogil=True)
+def _better(by_support, support, count, other_support, other_count):
+    """Order of candidates: by supporting segments then size, or by size alone."""
+    if by_support and support != other_support:
+        return support > other_support
+    return count > other_count
 
 
 @njit(cache=True, nogil=True)
@@ -296,38 +316,47 @@ def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slo
                     scratch, cost, edits_table, seen_key, parent_buffer, error):
     """The first candidate explaining the child as errors (-1: none).
 
-    Candidates are tried best-supported first (a child differing from its parent by
-    an error or two keeps most segments), the biggest first among equals, _TRIES at most.
+    _TRIES candidates are tried best-supported first (the parent of a child with an
+    error or two shares most of its segments; among equals, the biggest), then the
+    _TRIES_BIGGEST biggest ones left (a clone's shifted copies may share more segments
+    with the child than the clone itself, but are too small to explain it).
     """
     for k in range(n_used):
-        parent = slot_parent[used_slots[k]]
-        seen_key[k] = slot_support[used_slots[k]] * (1 << 40) + row_count[parent]
+        seen_key[k] = 0  # 0: not tried yet
     child_width = win_width[child]
     child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
     log_alpha = math.log(ALPHA)
-    for _ in range(min(_TRIES, n_used)):
-        k = 0  # the best candidate left (a partial selection: no sort to compile)
-        for other in range(1, n_used):
-            if seen_key[other] > seen_key[k]:
+    for attempt in range(min(_TRIES + _TRIES_BIGGEST, n_used)):
+        k = -1  # the best candidate left (a partial selection: no sort to compile)
+        for other in range(n_used):
+            if seen_key[other] == 0 and (k < 0 or _better(
+                    attempt < _TRIES, slot_support[used_slots[other]],
+                    row_count[slot_parent[used_slots[other]]],
+                    slot_support[used_slots[k]], row_count[slot_parent[used_slots[k]]])):
                 k = other
-        seen_key[k] = -1
+        seen_key[k] = 1
         parent = slot_parent[used_slots[k]]
         start = slot_start[used_slots[k]]
         width = win_width[parent]
-        if start - MAX_EDITS >= 0 and start + width + MAX_EDITS <= read.shape[0]:
+        if start >= MAX_EDITS and start + width <= read.shape[0] - MAX_EDITS:
             window = win_arena[win_offset[parent]:win_offset[parent] + width]
             _parent_error(parent, row_count, row_profile, profiles, 0, width, error)
             edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS,
                                                   cost, edits_table)
-        else:  # the child's reads stop short of the parent's window: the other way round
+        else:  # the child's reads stop short of the parent's window: compare the windows
+            shift = window_at - start  # child window start, parent window coordinates
+            first = max(0, shift)
+            last = min(width, shift + child_width)
+            if last - first < MIN_OVERLAP:
+                continue
             parent_length, parent_window_at = _kept_consensus(
                 parent, kept_offset, kept_length, kept_window, kept_count, read_arena,
                 scratch, parent_buffer)
-            shift = window_at - start  # child window start, parent window coordinates
-            _parent_error(parent, row_count, row_profile, profiles, shift, child_width, error)
+            _parent_error(parent, row_count, row_profile, profiles, first, last - first, error)
             edits, log_lambda = _align_log_lambda(
-                child_window, error, parent_buffer[:parent_length], parent_window_at + shift,
-                MAX_EDITS, cost, edits_table)
+                child_window[first - shift:last - shift], error,
+                parent_buffer[:parent_length], parent_window_at + first, MAX_EDITS, cost,
+                edits_table)
         if edits > MAX_EDITS:
             continue
         if edits == 0 or log_poisson_tail(row_count[child], math.exp(log_lambda)
@@ -350,8 +379,8 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
             longest = max(longest, kept_length[row, k])
     votes = np.zeros((2 * longest, 5), np.int32)
     scan_codes = np.empty(2 * longest, np.int64)
-    child_buffer = np.empty(2 * longest, np.uint8)
-    parent_buffer = np.empty(2 * longest, np.uint8)
+    child_buffer = np.empty(2 * longest + 2 * MAX_EDITS, np.uint8)
+    parent_buffer = np.empty(2 * longest + 2 * MAX_EDITS, np.uint8)
     error = np.empty(widest, np.float64)
     cost = np.empty((widest + 1, 2 * MAX_EDITS + 1), np.float64)
     edits_table = np.empty((widest + 1, 2 * MAX_EDITS + 1), np.int64)
