@@ -112,3 +112,7 @@ class SchemaMismatch(VidjilError):
     """The database was made by another version of the lab."""
 
     exit_code = 4
+
+
+class DiskFull(VidjilError):
+    """The lab's disk is below its free-space threshold: uploads and launches wait for room."""

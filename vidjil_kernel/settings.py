@@ -30,6 +30,9 @@ class Settings:
     authenticator: str = "native"
     ldap: dict = dataclasses.field(default_factory=dict)
     dask_scheduler: str = ""
+    file_source: str = ""
+    file_source_types: tuple[str, ...] = ()
+    min_free_space: int = 0
 
     @property
     def database_url(self) -> str:
@@ -70,6 +73,9 @@ def load_settings(**overrides: object) -> Settings:
         authenticator=str(values["authenticator"]),
         ldap=_table(values["ldap"], "ldap"),
         dask_scheduler=str(values["dask_scheduler"]),
+        file_source=str(values["file_source"]),
+        file_source_types=_suffixes(values["file_source_types"], "file_source_types"),
+        min_free_space=_size(values["min_free_space"], "min_free_space"),
     )
 
 
@@ -78,6 +84,32 @@ def _integer(value: object, name: str) -> int:
         return int(str(value))
     except ValueError:
         raise InputFormatError("settings", f"{name} = {value!r} is not an integer") from None
+
+
+#: multipliers of the size suffixes of settings such as ``min_free_space = "5G"``
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _size(value: object, name: str) -> int:
+    """Bytes from ``1048576``, ``"512M"`` or ``"5G"`` (binary units)."""
+    text = str(value).strip().upper().removesuffix("B")
+    unit = text[-1:] if text[-1:] in _SIZE_UNITS else ""
+    try:
+        number = float(text[:len(text) - len(unit)])
+    except ValueError:
+        number = -1.0
+    if number < 0:
+        raise InputFormatError("settings", f"{name} = {value!r} is not a size (e.g. 5G, 500M)")
+    return int(number * _SIZE_UNITS[unit])
+
+
+def _suffixes(value: object, name: str) -> tuple[str, ...]:
+    """A list of file name endings (a comma-separated string from the environment)."""
+    if isinstance(value, str):
+        value = [item.strip() for item in value.split(",") if item.strip()]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InputFormatError("settings", f"{name} must be a list of file name endings")
+    return tuple(item.lower() for item in value)
 
 
 def _table(value: object, name: str) -> dict:

@@ -1,15 +1,15 @@
-"""Server status: what a dashboard shows to say that the lab is up."""
+"""Server status: what a dashboard shows to say that the lab is up and has room."""
 
 from __future__ import annotations
 
 import shutil
 import time
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from vidjil_kernel import __version__
-from vidjil_kernel.api.auth import CurrentUser
+from vidjil_kernel.api.context import CallerDep
 
 router = APIRouter(tags=["server"])
 
@@ -19,15 +19,19 @@ class Status(BaseModel):
     uptime_seconds: float
     disk_free_bytes: int
     disk_total_bytes: int
+    min_free_space: int
+    disk_ok: bool
 
 
-@router.get("/status", response_model=Status, summary="Version, uptime and free disk space")
-def status(request: Request, user: CurrentUser) -> Status:
-    config = request.app.state.config
+@router.get("/status", response_model=Status, summary="Version, uptime and disk space")
+def status(caller: CallerDep) -> Status:
+    config = caller.lab.config
     usage = shutil.disk_usage(config.data_dir)
     return Status(
         version=__version__,
         uptime_seconds=round(time.time() - config.started, 3),
         disk_free_bytes=usage.free,
         disk_total_bytes=usage.total,
+        min_free_space=config.settings.min_free_space,
+        disk_ok=usage.free >= config.settings.min_free_space,
     )

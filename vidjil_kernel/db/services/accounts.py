@@ -172,6 +172,20 @@ def set_user_active(session: Session, actor: Actor, name: str, active: bool, *,
     return user_view(session, user)
 
 
+def set_user_admin(session: Session, actor: Actor, name: str, admin: bool, *,
+                   origin: str) -> UserView:
+    """Make an account a lab admin, or not (lab admins only; not one's own flag)."""
+    require_lab_admin(actor, "accounts")
+    user = get_account(session, name)
+    if not admin and isinstance(actor, User) and actor.id == user.id:
+        raise Conflict(f"{name} cannot remove their own admin flag: ask another admin")
+    if user.is_admin != admin:
+        user.is_admin = admin
+        audit(session, actor, "grant_admin" if admin else "revoke_admin", "user", user.id,
+              origin=origin)
+    return user_view(session, user)
+
+
 def record_login(session: Session, user: User) -> None:
     """Remember when the user last logged in (the hub calls this on each login)."""
     user.last_login = utcnow()

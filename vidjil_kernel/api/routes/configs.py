@@ -1,0 +1,107 @@
+"""Analysis configs: list, create, edit, delete, share with groups.
+
+| route                                  | right                                        |
+|----------------------------------------|----------------------------------------------|
+| list, read                             | ``read`` on the config                       |
+| create, shared with a group            | ``create_config`` into the group             |
+| edit, delete, share                    | ``admin`` on the config                      |
+| a ``program`` other than the engine    | lab admin (it runs on the workers)           |
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from vidjil_kernel.api.context import CallerDep
+from vidjil_kernel.api.params import ConfigId, GroupName
+from vidjil_kernel.db import rights
+from vidjil_kernel.db import services as svc
+from vidjil_kernel.db.models import User
+from vidjil_kernel.db.services.accounts import personal_group_name
+from vidjil_kernel.db.views import ConfigView
+
+router = APIRouter(tags=["configs"])
+
+#: the lab's own engine; any other program is a command the workers run
+ENGINE_PROGRAM = "vidjil"
+
+
+class ConfigFields(BaseModel):
+    """A config: ``parameters`` are options of the program (for the engine, those of
+    ``vidjil detect``), ``fuse_parameters`` those of the fuse step."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=255)
+    program: str | None = Field(None, max_length=64)
+    parameters: str | None = None
+    fuse_parameters: str | None = None
+    description: str | None = None
+    classification: str | None = Field(None, max_length=64)
+
+    def given(self) -> dict:
+        return self.model_dump(exclude_unset=True, exclude={"group"})
+
+
+class NewConfig(ConfigFields):
+    name: str = Field(min_length=1, max_length=255)
+    group: str | None = Field(None, description="Group that may use it (default: your "
+                                                "personal group)")
+
+
+def _check_program(actor: User, program: str | None) -> None:
+    if program is not None and program != ENGINE_PROGRAM:
+        rights.require_lab_admin(actor, f"configs running the program {program!r} (only "
+                                        f"'{ENGINE_PROGRAM}' is open to every user)")
+
+
+@router.get("/configs", response_model=list[ConfigView], summary="Configs you may read")
+def list_configs(caller: CallerDep) -> list[ConfigView]:
+    with caller.session() as (session, actor):
+        return rights.readable_configs(session, actor)
+
+
+@router.post("/configs", response_model=ConfigView, status_code=201, summary="Create a config")
+def create_config(new: NewConfig, caller: CallerDep) -> ConfigView:
+    with caller.session() as (session, actor):
+        _check_program(actor, new.program)
+        return svc.create_config(session, actor, new.group or personal_group_name(actor.name),
+                                 origin=caller.origin, **new.given())
+
+
+@router.get("/configs/{config_id}", response_model=ConfigView, summary="One config")
+def get_config(config_id: ConfigId, caller: CallerDep) -> ConfigView:
+    with caller.session() as (session, actor):
+        return svc.get_config(session, actor, config_id, origin=caller.origin)
+
+
+@router.patch("/configs/{config_id}", response_model=ConfigView, summary="Change a config")
+def update_config(config_id: ConfigId, changes: ConfigFields, caller: CallerDep) -> ConfigView:
+    with caller.session() as (session, actor):
+        _check_program(actor, changes.program)
+        return svc.update_config(session, actor, config_id, origin=caller.origin,
+                                 **changes.given())
+
+
+@router.delete("/configs/{config_id}", status_code=204, response_class=Response,
+               summary="Delete a config no result uses")
+def delete_config(config_id: ConfigId, caller: CallerDep) -> Response:
+    with caller.session() as (session, actor):
+        svc.delete_config(session, actor, config_id, origin=caller.origin)
+    return Response(status_code=204)
+
+
+@router.put("/configs/{config_id}/groups/{group}", response_model=ConfigView,
+            summary="Let a group (and its child groups) use a config")
+def share_config(config_id: ConfigId, group: GroupName, caller: CallerDep) -> ConfigView:
+    with caller.session() as (session, actor):
+        return svc.share_config(session, actor, config_id, group, origin=caller.origin)
+
+
+@router.delete("/configs/{config_id}/groups/{group}", status_code=204, response_class=Response,
+               summary="Take a group's use of a config away")
+def unshare_config(config_id: ConfigId, group: GroupName, caller: CallerDep) -> Response:
+    with caller.session() as (session, actor):
+        svc.unshare_config(session, actor, config_id, group, origin=caller.origin)
+    return Response(status_code=204)
