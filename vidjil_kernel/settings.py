@@ -32,12 +32,37 @@ class Settings:
     dask_scheduler: str = ""
     file_source: str = ""
     file_source_types: tuple[str, ...] = ()
-    min_free_space: int = 0
+    disk_min_free_gb: float = 5.0
+
+    @property
+    def disk_min_free_bytes(self) -> int:
+        return int(self.disk_min_free_gb * (1 << 30))
 
     @property
     def database_url(self) -> str:
         """The SQLAlchemy URL, SQLite in the data directory unless set."""
         return self.db_url or f"sqlite:///{self.data_dir / 'vidjil.sqlite'}"
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The settings as ``VIDJIL_*`` variables, for a process that calls ``load_settings``.
+
+    Paths are made absolute and the database URL explicit, so the receiving
+    process finds the same lab whatever its working directory.
+    """
+    env = {}
+    for field in dataclasses.fields(Settings):
+        value = getattr(settings, field.name)
+        if isinstance(value, dict):
+            continue  # [ldap]: the hub's business
+        if isinstance(value, Path):
+            value = value.resolve()
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        env[f"VIDJIL_{field.name.upper()}"] = str(value)
+    env["VIDJIL_DB_URL"] = dataclasses.replace(
+        settings, data_dir=settings.data_dir.resolve()).database_url
+    return env
 
 
 def _read_toml(path: Path) -> dict:
@@ -75,7 +100,7 @@ def load_settings(**overrides: object) -> Settings:
         dask_scheduler=str(values["dask_scheduler"]),
         file_source=str(values["file_source"]),
         file_source_types=_suffixes(values["file_source_types"], "file_source_types"),
-        min_free_space=_size(values["min_free_space"], "min_free_space"),
+        disk_min_free_gb=_real(values["disk_min_free_gb"], "disk_min_free_gb"),
     )
 
 
@@ -86,21 +111,14 @@ def _integer(value: object, name: str) -> int:
         raise InputFormatError("settings", f"{name} = {value!r} is not an integer") from None
 
 
-#: multipliers of the size suffixes of settings such as ``min_free_space = "5G"``
-_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-
-
-def _size(value: object, name: str) -> int:
-    """Bytes from ``1048576``, ``"512M"`` or ``"5G"`` (binary units)."""
-    text = str(value).strip().upper().removesuffix("B")
-    unit = text[-1:] if text[-1:] in _SIZE_UNITS else ""
+def _real(value: object, name: str) -> float:
     try:
-        number = float(text[:len(text) - len(unit)])
+        number = float(str(value))
     except ValueError:
-        number = -1.0
+        raise InputFormatError("settings", f"{name} = {value!r} is not a number") from None
     if number < 0:
-        raise InputFormatError("settings", f"{name} = {value!r} is not a size (e.g. 5G, 500M)")
-    return int(number * _SIZE_UNITS[unit])
+        raise InputFormatError("settings", f"{name} = {value!r} must be at least 0")
+    return number
 
 
 def _suffixes(value: object, name: str) -> tuple[str, ...]:

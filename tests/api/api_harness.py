@@ -154,3 +154,33 @@ def start_api(data_dir: Path, **settings: object) -> tuple[FastAPI, TokenTable, 
     tokens = TokenTable()
     config = make_config(data_dir, **settings)
     return create_app(config, hub=tokens), tokens, config
+
+
+def write_fastq(path: Path, reads: int = 50, *, mate: int | None = None, seed: int = 0) -> Path:
+    """A small valid FASTQ (gzipped if the name ends with .gz); R1/R2 mates share read ids."""
+    import gzip
+    import random
+
+    rng = random.Random(seed)
+    lines = []
+    for index in range(reads):
+        sequence = "".join(rng.choice("ACGT") for _ in range(60))
+        suffix = f" {mate}:N:0:1" if mate else ""
+        lines += [f"@s{seed}read{index}{suffix}", sequence, "+", "I" * len(sequence)]
+    data = ("\n".join(lines) + "\n").encode()
+    path.write_bytes(gzip.compress(data, mtime=0) if path.name.endswith(".gz") else data)
+    return path
+
+
+def upload_file(user: ApiUser, set_id: int, path: Path, chunk: int = 1 << 16) -> dict:
+    """Upload ``path`` through the protocol, in chunks; the finished upload."""
+    import hashlib
+
+    data = path.read_bytes()
+    upload = user.ok("POST", "/uploads", 201,
+                     json={"set_id": set_id, "filename": path.name, "size": len(data)})
+    for start in range(0, len(data), chunk):
+        upload = user.ok("PUT", f"/uploads/{upload['id']}", params={"offset": start},
+                         content=data[start:start + chunk])
+    return user.ok("POST", f"/uploads/{upload['id']}/finish",
+                   json={"sha256": hashlib.sha256(data).hexdigest()})

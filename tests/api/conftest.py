@@ -18,6 +18,6 @@ def api(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("api")
     (root / "source").mkdir()
     app, tokens, config = start_api(root / "data", file_source=str(root / "source"),
-                                    min_free_space="1M")
+                                    disk_min_free_gb=0.001)
     with TestClient(app) as client:
         yield ApiLab(app, tokens, client, config)

@@ -62,3 +62,44 @@ def test_no_token_or_a_bad_one_is_401(api):
     assert api.anonymous().get("/whoami").status_code == 401
     reply = api.client.get("/services/vidjil-api/whoami", headers={"Authorization": "token x"})
     assert reply.status_code == 401 and "invalid or expired" in reply.json()["detail"]
+
+
+class _HubUser:
+    admin = True
+
+
+class _LoginHandler:
+    """What the hook asks of the hub's login handler: the hub's user record."""
+
+    def find_user(self, name):
+        return _HubUser() if name == "chief" else None
+
+
+def test_the_hubs_login_hook_reaches_the_api_over_http(tmp_path):
+    import asyncio
+
+    from api_harness import ApiLab, LoopbackServer, start_api
+
+    from vidjil_kernel.server.accounts import AccountHook
+
+    app, tokens, config = start_api(tmp_path / "data")
+    with LoopbackServer(app) as server:
+        url = f"{server.url}/services/vidjil-api/internal/accounts"
+        ldap_login = {"name": "ann", "admin": None,
+                      "auth_state": {"user_attributes": {"mail": ["ann@lab.org"]}}}
+        hook = AccountHook(url, SYNC_TOKEN)
+        assert asyncio.run(hook(object(), _LoginHandler(), ldap_login)) is ldap_login
+        asyncio.run(hook(object(), _LoginHandler(), {"name": "chief", "admin": None}))
+        # a wrong secret, or the API down, never refuses the login
+        asyncio.run(AccountHook(url, "wrong")(object(), _LoginHandler(), {"name": "x",
+                                                                          "admin": False}))
+        asyncio.run(AccountHook("http://127.0.0.1:9/", SYNC_TOKEN, timeout=1)(
+            object(), _LoginHandler(), {"name": "y", "admin": False}))
+        import httpx
+
+        with httpx.Client(base_url=server.url) as client:
+            lab = ApiLab(app, tokens, client, config)
+            users = {user["name"]: user for user in lab.user("chief").ok("GET", "/users")}
+    assert users["ann"]["email"] == "ann@lab.org" and not users["ann"]["is_admin"]
+    assert users["chief"]["is_admin"] and users["chief"]["last_login"]
+    assert "x" not in users and "y" not in users

@@ -40,7 +40,7 @@ def open_lab(config: ApiConfig) -> LabState:
     data_dir = config.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     sessions = new_session_factory(config.db_url)
-    uploads = UploadStore(data_dir / "uploads", settings.min_free_space)
+    uploads = UploadStore(data_dir / "uploads", settings.disk_min_free_bytes)
     expired = uploads.expire()
     if expired:
         log.info("removed %d expired upload(s)", len(expired))

@@ -33,7 +33,7 @@ from vidjil_kernel.server.runtime import (
     write_private,
 )
 from vidjil_kernel.server.supervisor import Supervisor
-from vidjil_kernel.settings import SOURCE_ROOT, Settings
+from vidjil_kernel.settings import SOURCE_ROOT, Settings, settings_environment
 
 log = logging.getLogger("vidjil_kernel.server")
 
@@ -118,6 +118,7 @@ def build_runtime(settings: Settings, admin: AdminRequest | None) -> LabRuntime:
         port=settings.port, proxy_api_port=proxy_api_port, hub_port=hub_port, api_port=api_port,
         data_dir=str(data_dir), state_dir=str(data_dir / "hub"),
         db_url=settings.database_url, dask_scheduler=settings.dask_scheduler,
+        api_env=settings_environment(settings),
         spawner=settings.spawner, authenticator=settings.authenticator, ldap=settings.ldap,
         admin=admin.name if admin else "", source_root=str(SOURCE_ROOT), python=sys.executable,
     )
@@ -157,12 +158,11 @@ def run_lab(settings: Settings, admin: AdminRequest | None = None, *, echo=print
     if admin and admin.password is not None:
         write_private(state_dir / "initial-admin.json",
                       json.dumps({"name": admin.name, "password": admin.password}))
-    env = dict(os.environ)
+    # the lab's settings go to the API service only, by the hub configuration
+    env = {name: value for name, value in os.environ.items() if not name.startswith("VIDJIL_")}
     env.update(runtime.to_env())
     env["CONFIGPROXY_AUTH_TOKEN"] = proxy_token
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    for private in ("VIDJIL_DATA_DIR", "VIDJIL_DB_URL", "VIDJIL_DASK_SCHEDULER"):
-        env.pop(private, None)  # given to the API service only, by the hub configuration
 
     previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     supervisor = Supervisor()

@@ -25,4 +25,4 @@ def require_free_space(directory: Path, min_free: int, needed: int = 0, *,
         raise DiskFull(
             f"not enough disk space for {what}: {format_size(free)} free, "
             f"{format_size(needed)} needed and {format_size(min_free)} kept free "
-            "(setting min_free_space); ask an administrator to free space")
+            "(setting disk_min_free_gb); ask an administrator to free space")

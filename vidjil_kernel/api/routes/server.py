@@ -19,7 +19,7 @@ class Status(BaseModel):
     uptime_seconds: float
     disk_free_bytes: int
     disk_total_bytes: int
-    min_free_space: int
+    disk_min_free_bytes: int
     disk_ok: bool
 
 
@@ -32,6 +32,6 @@ def status(caller: CallerDep) -> Status:
         uptime_seconds=round(time.time() - config.started, 3),
         disk_free_bytes=usage.free,
         disk_total_bytes=usage.total,
-        min_free_space=config.settings.min_free_space,
-        disk_ok=usage.free >= config.settings.min_free_space,
+        disk_min_free_bytes=config.settings.disk_min_free_bytes,
+        disk_ok=usage.free >= config.settings.disk_min_free_bytes,
     )

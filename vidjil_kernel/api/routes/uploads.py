@@ -13,7 +13,7 @@ The protocol (``storage.uploads`` keeps the state):
 
 Rights: ``upload`` on the upload's set, at each step; an upload is its starter's
 (lab admins may see and cancel others').  Uploads are refused (507) when the disk
-would fall below ``min_free_space``.  Unused uploads expire after 7 days.
+would fall below ``disk_min_free_gb``.  Unused uploads expire after 7 days.
 """
 
 from __future__ import annotations

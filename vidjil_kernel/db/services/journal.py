@@ -27,6 +27,7 @@ from vidjil_kernel.db.rights import (
     Actor,
     actor_name,
     audit,
+    is_admin,
     require_lab_admin,
     require_record_right,
 )
@@ -110,7 +111,7 @@ def list_audit(
     record_id: int | None = None, limit: int = 100, origin: str = "",
 ) -> list[AuditView]:
     """Audit entries, newest first: of one record (``admin`` on it), or all (lab admins)."""
-    if record_type in ACCESS_TABLES and record_id is not None:
+    if record_type in ACCESS_TABLES and record_id is not None and not is_admin(actor):
         require_record_right(session, record_type, actor, Right.ADMIN, record_id, origin=origin)
     else:
         require_lab_admin(actor, "the audit log" if record_type is None
