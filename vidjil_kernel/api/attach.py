@@ -19,6 +19,7 @@ from vidjil_kernel.db.models import User
 from vidjil_kernel.exceptions import Conflict, PermissionDenied, UsageError
 from vidjil_kernel.storage.sample_files import (
     ReadsCheck,
+    as_stored,
     check_pair,
     check_reads,
     sample_file_path,
@@ -108,15 +109,17 @@ class SampleFiles:
         """The sample's file columns."""
         if not self.files:
             return {}
+        data_dir = self.lab.config.data_dir
         fields: dict[str, Any] = {
             "original_name": self.files[0].original_name,
-            "stored_path": str(self.files[0].placed or self.files[0].path),
+            "stored_path": as_stored(data_dir, self.files[0].placed or self.files[0].path),
             "size": sum(item.size for item in self.files),
             "sha256": self.files[0].sha256,
         }
         if len(self.files) == 2:
             fields["original_name_r2"] = self.files[1].original_name
-            fields["stored_path_r2"] = str(self.files[1].placed or self.files[1].path)
+            fields["stored_path_r2"] = as_stored(data_dir,
+                                                 self.files[1].placed or self.files[1].path)
         return fields
 
     def undo(self) -> None:

@@ -3,7 +3,9 @@
 The database layer's messages name the missing right or the record, so they
 are passed on as they are: ``PermissionDenied`` 403, ``NotFound`` 404,
 ``Conflict`` 409, ``DiskFull`` 507, ``SchemaMismatch`` 503, and every other
-``VidjilError`` (bad field, bad file, bad option) 422.
+``VidjilError`` (bad field, bad file, bad option) 422.  The database's own
+refusals (a unique name taken by a concurrent request) are 409, a database
+that cannot be reached (or stays locked) 503.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from vidjil_kernel.exceptions import (
     Conflict,
@@ -67,5 +70,19 @@ async def _vidjil_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=status_of(error))
 
 
+async def _integrity_error(request: Request, error: Exception) -> JSONResponse:
+    # the services check names and links first; this is the database's last word
+    # (two requests at once, or MariaDB's case-insensitive comparison of names)
+    return JSONResponse({"detail": "the change conflicts with a record that exists (a name "
+                                   "already taken?): nothing was changed"}, status_code=409)
+
+
+async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": "the lab's database is busy or unreachable: try again "
+                                   "in a moment"}, status_code=503)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VidjilError, _vidjil_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)

@@ -58,7 +58,10 @@ class FileSource:
         parts = Path(relative.replace("\\", "/").lstrip("/"))
         if any(part.startswith(".") for part in parts.parts):
             raise UsageError(f"file source: {relative!r} names a hidden or parent entry")
-        path = (root / parts).resolve()
+        try:
+            path = (root / parts).resolve()
+        except OSError as error:  # a name too long, a loop of links
+            raise UsageError(f"file source: {relative!r}: {error.strerror}") from None
         if not path.is_relative_to(root):
             raise UsageError(f"file source: {relative!r} is outside the file source")
         return path
@@ -66,7 +69,7 @@ class FileSource:
     def browse(self, relative: str = "") -> list[SourceEntry]:
         """Folders, then accepted files, of a folder of the source, by name."""
         folder = self._inside(relative)
-        if not folder.is_dir():
+        if not _is(folder, Path.is_dir):
             raise NotFound("folder", relative, "in the file source")
         root = self._root()
         folders, files = [], []
@@ -89,9 +92,17 @@ class FileSource:
     def resolve(self, relative: str) -> Path:
         """The absolute path of an accepted file of the source."""
         path = self._inside(relative)
-        if not path.is_file():
+        if not _is(path, Path.is_file):
             raise NotFound("file", relative, "in the file source")
         if not self.accepts(path.name):
             raise UsageError(f"file source: {relative!r} is not an accepted sequence file "
                              f"(names ending with {', '.join(self.types)})")
         return path
+
+
+def _is(path: Path, test) -> bool:  # noqa: ANN001 - Path.is_dir or Path.is_file
+    """``path.is_dir()``/``is_file()``, False when the name cannot even be looked up."""
+    try:
+        return test(path)
+    except OSError:
+        return False

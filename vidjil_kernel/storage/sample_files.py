@@ -76,16 +76,34 @@ def sample_file_path(data_dir: Path, key: str, original_name: str) -> Path:
     return data_dir.resolve() / "samples" / key / stored_name(original_name)
 
 
+def in_data_dir(data_dir: Path, path: str | None) -> Path | None:
+    """A path as the database keeps it (relative: inside the data directory) made real."""
+    if not path:
+        return None
+    return data_dir.resolve() / path if not Path(path).is_absolute() else Path(path)
+
+
+def as_stored(data_dir: Path, path: Path) -> str:
+    """``path`` as the database keeps it: relative to the data directory when inside it,
+    so that the lab can move; files of the file source stay absolute."""
+    try:
+        return str(path.resolve().relative_to(data_dir.resolve()))
+    except ValueError:
+        return str(path.resolve())
+
+
 def is_stored_sample_file(data_dir: Path, path: str) -> bool:
     """Whether ``path`` is a file the lab stored (and may delete), not one of the file source."""
-    return Path(path).resolve().is_relative_to(data_dir.resolve() / "samples")
+    real = in_data_dir(data_dir, path)
+    return real is not None and real.resolve().is_relative_to(data_dir.resolve() / "samples")
 
 
 def remove_sample_files(data_dir: Path, paths: list[str]) -> None:
     """Delete the stored files of deleted samples (never files of the file source)."""
     for path in paths:
-        if is_stored_sample_file(data_dir, path):
+        real = in_data_dir(data_dir, path)
+        if real is not None and is_stored_sample_file(data_dir, path):
             with contextlib.suppress(FileNotFoundError):
-                Path(path).unlink()
+                real.unlink()
             with contextlib.suppress(OSError):  # the sample's folder, once empty
-                Path(path).parent.rmdir()
+                real.parent.rmdir()

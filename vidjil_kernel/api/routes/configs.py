@@ -33,12 +33,12 @@ class ConfigFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, max_length=255)
-    program: str | None = Field(None, max_length=64)
-    parameters: str | None = None
-    fuse_parameters: str | None = None
-    description: str | None = None
-    classification: str | None = Field(None, max_length=64)
+    name: str = Field(None, min_length=1, max_length=255)
+    program: str = Field(None, max_length=64)
+    parameters: str = None
+    fuse_parameters: str = None
+    description: str = None
+    classification: str = Field(None, max_length=64)
 
     def given(self) -> dict:
         return self.model_dump(exclude_unset=True, exclude={"group"})
@@ -50,7 +50,7 @@ class NewConfig(ConfigFields):
                                                 "personal group)")
 
 
-def _check_program(actor: User, program: str | None) -> None:
+def _check_program(actor: User, program: str | None) -> None:  # None: not given
     if program is not None and program != ENGINE_PROGRAM:
         rights.require_lab_admin(actor, f"configs running the program {program!r} (only "
                                         f"'{ENGINE_PROGRAM}' is open to every user)")

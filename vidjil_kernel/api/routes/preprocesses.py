@@ -28,9 +28,9 @@ COMMAND_HELP = ("Command template run by a worker: {file1}, {file2} (R1, R2) and
 class PreProcessFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, max_length=255)
-    command: str | None = Field(None, description=COMMAND_HELP)
-    description: str | None = None
+    name: str = Field(None, min_length=1, max_length=255)
+    command: str = Field(None, min_length=1, description=COMMAND_HELP)
+    description: str = None
 
     def given(self) -> dict:
         return self.model_dump(exclude_unset=True, exclude={"group"})

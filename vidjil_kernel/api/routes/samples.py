@@ -12,8 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
@@ -36,7 +35,7 @@ from vidjil_kernel.db import services as svc
 from vidjil_kernel.db.models import Right
 from vidjil_kernel.db.views import SampleView
 from vidjil_kernel.exceptions import NotFound
-from vidjil_kernel.storage.sample_files import remove_sample_files
+from vidjil_kernel.storage.sample_files import in_data_dir, remove_sample_files
 
 router = APIRouter(tags=["samples"])
 
@@ -47,13 +46,13 @@ class SampleFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    original_name: str | None = Field(None, description="Name shown for the sample "
-                                      "(default: the R1 file's name)")
+    original_name: str = Field(None, description="Name shown for the sample "
+                               "(default: the R1 file's name)")
     sampling_date: dt.date | None = None
-    info: str | None = None
-    pcr: str | None = None
-    sequencer: str | None = None
-    producer: str | None = None
+    info: str = Field(None, description="Free text; #words are tags")
+    pcr: str = None
+    sequencer: str = None
+    producer: str = None
     preprocess_id: int | None = Field(None, ge=1, le=MAX_ID,
                                       description="Pre-process to run before analyses")
 
@@ -62,7 +61,7 @@ class SampleFields(BaseModel):
 
 
 class NewSample(SampleFields):
-    sets: list[int] = Field(min_length=1, max_length=50,
+    sets: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=50,
                             description="Sets the sample belongs to (e.g. its patient and run)")
     file: FileRef | None = Field(None, description="The sequence file (R1 of a pair)")
     file_r2: FileRef | None = Field(None, description="R2 of a pair")
@@ -151,8 +150,9 @@ def download_sample_file(sample_id: SampleId, caller: CallerDep,
         view = svc.get_sample(session, actor, sample_id, origin=caller.origin)
     path, name = ((view.stored_path, view.original_name) if mate == 1
                   else (view.stored_path_r2, view.original_name_r2))
-    if not path or not Path(path).is_file():
+    stored = in_data_dir(caller.lab.config.data_dir, path)
+    if stored is None or not stored.is_file():
         raise NotFound("file", f"R{mate} of sample {sample_id}", "none was attached, or it "
                        "is no longer on the server")
-    return FileResponse(path, filename=name or Path(path).name,
+    return FileResponse(stored, filename=name or stored.name,
                         media_type="application/octet-stream")

@@ -41,7 +41,7 @@ SetKindName = Literal["patient", "run", "generic"]
 class SetFields(BaseModel):
     """Fields of a set; which ones a kind accepts: patient (first_name, last_name, birth_date,
     info, id_label), run (name, run_date, sequencer, pcr, info, id_label), generic (name, info).
-    ``#words`` in ``info`` are tags."""
+    ``#words`` in ``info`` are tags.  Omitted: unchanged; null clears a name or a date."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -52,8 +52,8 @@ class SetFields(BaseModel):
     run_date: dt.date | None = None
     sequencer: str | None = None
     pcr: str | None = None
-    info: str | None = None
-    id_label: str | None = None
+    info: str = Field(None, description="Free text; #words are tags")
+    id_label: str = Field(None, description="The lab's own identifier")
 
     def given(self) -> dict:
         return self.model_dump(exclude_unset=True)

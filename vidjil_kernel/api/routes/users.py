@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from vidjil_kernel.api.context import CallerDep, lab_of
 from vidjil_kernel.api.params import UserName
+from vidjil_kernel.db import rights
 from vidjil_kernel.db import services as svc
 from vidjil_kernel.db.views import UserView
 
@@ -52,6 +53,7 @@ class AccountChange(BaseModel):
               summary="Enable/disable an account, make it a lab admin or not (lab admins)")
 def change_user(name: UserName, change: AccountChange, caller: CallerDep) -> UserView:
     with caller.session() as (session, actor):
+        rights.require_lab_admin(actor, "accounts")
         view = svc.user_view(session, svc.get_account(session, name))
         if change.active is not None:
             view = svc.set_user_active(session, actor, name, change.active,

@@ -167,6 +167,8 @@ def set_user_active(session: Session, actor: Actor, name: str, active: bool, *,
     """Enable or disable an account (lab admins only); a disabled account may do nothing."""
     require_lab_admin(actor, "accounts")
     user = get_account(session, name)
+    if not active and isinstance(actor, User) and actor.id == user.id:
+        raise Conflict(f"{name} cannot disable their own account: ask another admin")
     user.active = active
     audit(session, actor, "activate" if active else "deactivate", "user", user.id, origin=origin)
     return user_view(session, user)
