@@ -68,9 +68,11 @@ class JobContext:
 
     @property
     def worker_name(self) -> str:
+        """The worker's address (its name when it has one of its own), or the process id."""
         if self._worker is None:
             return f"pid {os.getpid()}"
-        return str(self._worker.name)
+        name, address = str(self._worker.name), str(self._worker.address)
+        return address if name == address or name.isdigit() else f"{name} ({address})"
 
     def emit(self, event: str, **fields: Any) -> None:
         if self._worker is not None:

@@ -23,9 +23,10 @@ _SUFFIXES = re.compile(r"(\.(fastq|fq|fasta|fa|fna|txt))?(\.gz)?$", re.IGNORECAS
 
 
 class LabPaths:
-    """The layout of one lab's files."""
+    """The layout of one lab's files (and the settings the jobs read with it)."""
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.data_dir = Path(settings.data_dir).resolve()
         results = Path(settings.results_dir)
         self.results = results if results.is_absolute() else self.data_dir / results

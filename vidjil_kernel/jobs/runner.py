@@ -332,15 +332,16 @@ class JobRunner:
             job = session.get(Job, job_id)
             stale = (job is None or state_of(job) is not JobState.RUNNING
                      or job.attempts != attempt_number)
+            kind = get_kind(attempt.kind)
             if stale:
-                self._discard(attempt, outcome)
+                self._discard(attempt, outcome, kind.owns_files)
                 return
-            kind = get_kind(job.kind)
             job.worker = outcome.get("worker") or job.worker
             if lost is not None:
                 self._retry_or_fail(session, job, lost)
                 return
             job.log = append_log(job.log, outcome.get("log", ""))
+            shutil.rmtree(self.paths.work_dir(job_id), ignore_errors=True)
             if outcome["status"] == "ok":
                 try:
                     kind.finish(session, job, outcome, self.paths)
@@ -363,9 +364,9 @@ class JobRunner:
             self._fail(session, job, f"{why}; gave up after {job.attempts} attempts "
                                      f"(setting job_max_attempts)")
 
-    def _discard(self, attempt: _Attempt, outcome: dict) -> None:
-        """Files of an attempt that finished after its job was cancelled or failed."""
-        for path in outcome.get("files", []):
+    def _discard(self, attempt: _Attempt, outcome: dict, owned: bool) -> None:
+        """What an attempt left after its job was cancelled or failed meanwhile."""
+        for path in outcome.get("files", []) if owned else []:
             try:
                 os.unlink(path)
             except FileNotFoundError:

@@ -38,6 +38,8 @@ class Kind:
     prepare: Callable[[Session, Job, LabPaths], Spec]
     run: Callable[[Spec, JobContext], Outcome]
     finish: Callable[[Session, Job, Outcome, LabPaths], None]
+    #: its output files belong to its own record only: drop them if the job was cancelled
+    owns_files: bool = False
 
 
 KINDS: dict[str, Kind] = {}
