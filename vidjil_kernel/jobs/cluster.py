@@ -1,9 +1,10 @@
 """The Dask cluster jobs run on: a local one on loopback, or an existing scheduler.
 
-Embedded default (``dask_scheduler`` empty): a ``LocalCluster`` bound to
-127.0.0.1 without a dashboard, ``job_workers`` worker processes (0: one per core
-but one, at least one) of one thread each, all sharing one numba cache
-(``NUMBA_CACHE_DIR``, so kernels compile once for every worker).  Production:
+Embedded default (``dask_scheduler`` empty): a ``LocalCluster`` whose scheduler,
+workers and HTTP endpoints (dashboard included) all listen on 127.0.0.1 only, on
+random ports; ``job_workers`` worker processes (0: one per core but one, at least
+one) of one thread each, all sharing one numba cache (``NUMBA_CACHE_DIR``, so
+kernels compile once for every worker).  Production:
 ``dask_scheduler`` is the address of a running ``dask scheduler`` whose
 ``dask worker`` processes may run on other machines (sharing the data directory);
 a ``tls://`` address uses the ``dask_tls_*`` files.
@@ -90,7 +91,7 @@ def connect(settings: Settings, *, workers: int | None = None) -> tuple[Any, Any
     cache.mkdir(parents=True, exist_ok=True)
     cluster = LocalCluster(
         n_workers=workers or local_workers(settings), threads_per_worker=1, processes=True,
-        host=LOOPBACK, dashboard_address=None, scheduler_port=0,
+        host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0", scheduler_port=0,
         env={"NUMBA_CACHE_DIR": str(cache)},
         local_directory=str(Path(settings.data_dir).resolve() / "cache" / "dask"))
     try:
