@@ -30,13 +30,20 @@ class Settings:
     authenticator: str = "native"
     ldap: dict = dataclasses.field(default_factory=dict)
     dask_scheduler: str = ""
+    dask_tls_ca_file: str = ""
+    dask_tls_cert_file: str = ""
+    dask_tls_key_file: str = ""
+    job_workers: int = 0
+    job_timeout_pre_process: int = 3600
+    job_timeout_analysis: int = 21600
+    job_timeout_fuse: int = 1800
+    job_timeout_import: int = 600
+    job_max_attempts: int = 3
+    job_chunk_reads: int = 2_000_000
+    disk_min_free_gb: float = 5.0
     file_source: str = ""
     file_source_types: tuple[str, ...] = ()
-    disk_min_free_gb: float = 5.0
-
-    @property
-    def disk_min_free_bytes(self) -> int:
-        return int(self.disk_min_free_gb * (1 << 30))
+    results_dir: str = "results"
 
     @property
     def database_url(self) -> str:
@@ -98,10 +105,21 @@ def load_settings(**overrides: object) -> Settings:
         authenticator=str(values["authenticator"]),
         ldap=_table(values["ldap"], "ldap"),
         dask_scheduler=str(values["dask_scheduler"]),
+        dask_tls_ca_file=str(values["dask_tls_ca_file"]),
+        dask_tls_cert_file=str(values["dask_tls_cert_file"]),
+        dask_tls_key_file=str(values["dask_tls_key_file"]),
+        **{name: _count(values[name], name) for name in COUNT_SETTINGS},
+        disk_min_free_gb=_real(values["disk_min_free_gb"], "disk_min_free_gb"),
+        results_dir=str(values["results_dir"]),
         file_source=str(values["file_source"]),
         file_source_types=_suffixes(values["file_source_types"], "file_source_types"),
-        disk_min_free_gb=_real(values["disk_min_free_gb"], "disk_min_free_gb"),
     )
+
+
+#: settings that are whole numbers, at least 0
+COUNT_SETTINGS = ("job_workers", "job_timeout_pre_process", "job_timeout_analysis",
+                    "job_timeout_fuse", "job_timeout_import", "job_max_attempts",
+                    "job_chunk_reads")
 
 
 def _integer(value: object, name: str) -> int:
@@ -109,6 +127,13 @@ def _integer(value: object, name: str) -> int:
         return int(str(value))
     except ValueError:
         raise InputFormatError("settings", f"{name} = {value!r} is not an integer") from None
+
+
+def _count(value: object, name: str) -> int:
+    number = _integer(value, name)
+    if number < 0:
+        raise InputFormatError("settings", f"{name} = {value!r} must be at least 0")
+    return number
 
 
 def _real(value: object, name: str) -> float:

@@ -53,9 +53,10 @@ class TokenTable:
         return True
 
 
-def make_config(data_dir: Path, **settings: object) -> ApiConfig:
+def make_config(data_dir: Path, *, run_jobs: bool = False, **settings: object) -> ApiConfig:
     return ApiConfig(settings=load_settings(data_dir=data_dir, db_url="", **settings),
-                     prefix=PREFIX, host="127.0.0.1", port=0, account_sync_token=SYNC_TOKEN)
+                     prefix=PREFIX, host="127.0.0.1", port=0, account_sync_token=SYNC_TOKEN,
+                     run_jobs=run_jobs, demo=False)
 
 
 @dataclass
@@ -150,9 +151,10 @@ class LoopbackServer:
         self.thread.join(30)
 
 
-def start_api(data_dir: Path, **settings: object) -> tuple[FastAPI, TokenTable, ApiConfig]:
+def start_api(data_dir: Path, *, run_jobs: bool = False,
+              **settings: object) -> tuple[FastAPI, TokenTable, ApiConfig]:
     tokens = TokenTable()
-    config = make_config(data_dir, **settings)
+    config = make_config(data_dir, run_jobs=run_jobs, **settings)
     return create_app(config, hub=tokens), tokens, config
 
 

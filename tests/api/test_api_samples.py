@@ -85,7 +85,7 @@ def test_disk_guard_refuses_what_would_fill_the_disk(api, patient):
     free = os.statvfs(api.data_dir).f_bavail * os.statvfs(api.data_dir).f_frsize
     reply = api.user("ann").post("/uploads", json={"set_id": patient, "filename": "huge.fq",
                                                    "size": free})
-    assert reply.status_code == 507 and "not enough disk space" in reply.json()["detail"]
+    assert reply.status_code == 507 and "upload of huge.fq refused" in reply.json()["detail"]
 
 
 def test_a_file_that_is_not_reads_is_refused(api, patient, tmp_path):

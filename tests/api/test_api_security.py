@@ -14,7 +14,7 @@ import pytest
 from api_harness import upload_file, write_fastq
 
 from vidjil_kernel.db import session_scope
-from vidjil_kernel.db.models import FusedResult, Result
+from vidjil_kernel.db.models import FusedResult
 
 #: path parameters that name no record of the first user (checked separately)
 NOT_A_RECORD = {"notification_id"}
@@ -41,9 +41,8 @@ def _example(schema: dict, document: dict):
         return False
     if kind == "array":
         return []
-    if schema.get("pattern") == "^[0-9a-fA-F]{64}$":
-        return "0" * 64
-    return "x"
+    hexadecimal = re.fullmatch(r"\^\[0-9a-f(?:A-F)?\]\{(\d+)\}\$", schema.get("pattern", ""))
+    return "0" * int(hexadecimal.group(1)) if hexadecimal else "x"
 
 
 def request_for(operation: dict, document: dict) -> dict:
@@ -81,15 +80,17 @@ def first(api, tmp_path_factory):
         "clones": [{"id": "clone-1", "name": "the dominant clone"}]})
     upload = owner.ok("POST", "/uploads", 201, json={"set_id": patient["id"],
                                                      "filename": "more.fq", "size": 100})
-    with session_scope(api.app.state.lab.sessions) as session:
-        result = Result(sample_id=sample["id"], config_id=config["id"])
+    (result,) = owner.ok("POST", f"/sets/{patient['id']}/launch", 201,
+                         json={"config_id": config["id"]})
+    with session_scope(api.app.state.lab.sessions) as session:  # no runner: no fuse job
         fused = FusedResult(set_id=patient["id"], config_id=config["id"])
-        session.add_all([result, fused])
+        session.add(fused)
         session.flush()
-        result_id, fused_id = result.id, fused.id
+        fused_id = fused.id
     return {"set_id": patient["id"], "sample_id": sample["id"], "config_id": config["id"],
             "preprocess_id": preprocess["id"], "upload_id": upload["id"],
-            "result_id": result_id, "fused_id": fused_id, "group": "owner-team",
+            "result_id": result["id"], "job_id": result["job_id"], "fused_id": fused_id,
+            "group": "owner-team",
             "user": "owner", "name": "owner", "right": "read"}
 
 

@@ -40,8 +40,10 @@ class ApiConfig:
     port: int
     #: secret of the hub's account hook ("" refuses every hook call)
     account_sync_token: str = ""
-    #: start the job runner (and the demo data) with the service
+    #: start the job runner with the service (tests of routes alone may not)
     run_jobs: bool = True
+    #: make the demo patient on the first start
+    demo: bool = True
     started: float = field(default_factory=time.time)
 
     @property

@@ -1,4 +1,9 @@
-"""The free-space guard: refuse uploads (and launches) before the disk fills up."""
+"""The free-space guard of uploads: refuse one that would leave the disk below its threshold.
+
+The jobs layer's guard (``vidjil_kernel.jobs.disk``) refuses work once the disk
+*is* low and tells the admins; an upload also announces its size, so it is
+refused before it starts when it would *make* the disk low.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,7 @@ from pathlib import Path
 
 from vidjil_kernel.exceptions import DiskFull
 
-
-def format_size(size: float) -> str:
-    """``1536`` -> ``"1.5 KiB"``: sizes in messages people read."""
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
+GB = 1e9
 
 
 def require_free_space(directory: Path, min_free: int, needed: int = 0, *,
@@ -23,6 +21,6 @@ def require_free_space(directory: Path, min_free: int, needed: int = 0, *,
     free = shutil.disk_usage(directory).free
     if free - needed < min_free:
         raise DiskFull(
-            f"not enough disk space for {what}: {format_size(free)} free, "
-            f"{format_size(needed)} needed and {format_size(min_free)} kept free "
-            "(setting disk_min_free_gb); ask an administrator to free space")
+            f"{what} refused: {free / GB:.1f} GB free, {needed / GB:.1f} GB needed and "
+            f"{min_free / GB:g} GB kept free (setting disk_min_free_gb); ask the lab's "
+            "admins to free space, then try again")

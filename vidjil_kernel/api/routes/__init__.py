@@ -7,4 +7,4 @@ services check their rights.  A new area is a new module listed in ``AREAS``.
 
 #: modules of this package, in the order their routes appear in the OpenAPI document
 AREAS = ("server", "users", "sets", "samples", "uploads", "files", "configs", "preprocesses",
-         "results", "analyses", "tags", "groups", "audit", "notifications", "admin")
+         "jobs", "results", "analyses", "tags", "groups", "audit", "notifications", "admin")

@@ -19,7 +19,7 @@ class ServerSettings(BaseModel):
     db_url: str
     dask_scheduler: str
     disk_free_bytes: int
-    disk_min_free_bytes: int
+    disk_min_free_gb: float
     file_source: str
 
 
@@ -34,6 +34,6 @@ def settings(caller: CallerDep) -> ServerSettings:
         db_url=make_url(config.db_url).render_as_string(hide_password=True),
         dask_scheduler=config.dask_scheduler or "local cluster",
         disk_free_bytes=shutil.disk_usage(config.data_dir).free,
-        disk_min_free_bytes=config.settings.disk_min_free_bytes,
+        disk_min_free_gb=config.settings.disk_min_free_gb,
         file_source=config.settings.file_source,
     )

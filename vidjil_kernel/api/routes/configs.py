@@ -6,6 +6,9 @@
 | create, shared with a group            | ``create_config`` into the group             |
 | edit, delete, share                    | ``admin`` on the config                      |
 | a ``program`` other than the engine    | lab admin (it runs on the workers)           |
+
+Configs are checked as the jobs layer will read them (``jobs.check_config``):
+a bad option is refused (422) naming the config and the option.
 """
 
 from __future__ import annotations
@@ -17,14 +20,13 @@ from vidjil_kernel.api.context import CallerDep
 from vidjil_kernel.api.params import ConfigId, GroupName
 from vidjil_kernel.db import rights
 from vidjil_kernel.db import services as svc
-from vidjil_kernel.db.models import User
+from vidjil_kernel.db.models import Config, User
 from vidjil_kernel.db.services.accounts import personal_group_name
 from vidjil_kernel.db.views import ConfigView
+from vidjil_kernel.jobs import check_config
+from vidjil_kernel.jobs.configs import ENGINE as ENGINE_PROGRAM
 
 router = APIRouter(tags=["configs"])
-
-#: the lab's own engine; any other program is a command the workers run
-ENGINE_PROGRAM = "vidjil"
 
 
 class ConfigFields(BaseModel):
@@ -66,8 +68,10 @@ def list_configs(caller: CallerDep) -> list[ConfigView]:
 def create_config(new: NewConfig, caller: CallerDep) -> ConfigView:
     with caller.session() as (session, actor):
         _check_program(actor, new.program)
-        return svc.create_config(session, actor, new.group or personal_group_name(actor.name),
+        view = svc.create_config(session, actor, new.group or personal_group_name(actor.name),
                                  origin=caller.origin, **new.given())
+        check_config(session.get(Config, view.id))
+        return view
 
 
 @router.get("/configs/{config_id}", response_model=ConfigView, summary="One config")
@@ -80,8 +84,10 @@ def get_config(config_id: ConfigId, caller: CallerDep) -> ConfigView:
 def update_config(config_id: ConfigId, changes: ConfigFields, caller: CallerDep) -> ConfigView:
     with caller.session() as (session, actor):
         _check_program(actor, changes.program)
-        return svc.update_config(session, actor, config_id, origin=caller.origin,
+        view = svc.update_config(session, actor, config_id, origin=caller.origin,
                                  **changes.given())
+        check_config(session.get(Config, config_id))
+        return view
 
 
 @router.delete("/configs/{config_id}", status_code=204, response_class=Response,

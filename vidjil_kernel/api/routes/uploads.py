@@ -13,7 +13,8 @@ The protocol (``storage.uploads`` keeps the state):
 
 Rights: ``upload`` on the upload's set, at each step; an upload is its starter's
 (lab admins may see and cancel others').  Uploads are refused (507) when the disk
-would fall below ``disk_min_free_gb``.  Unused uploads expire after 7 days.
+is, or would fall, below ``disk_min_free_gb`` (the admins are told when it is).
+Unused uploads expire after 7 days.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from vidjil_kernel.api.errors import DISK_RESPONSE
 from vidjil_kernel.api.params import MAX_ID, UploadId
 from vidjil_kernel.db import rights
 from vidjil_kernel.db.models import Right
+from vidjil_kernel.jobs import guard_disk
 from vidjil_kernel.storage.uploads import Upload
 
 router = APIRouter(tags=["uploads"])
@@ -68,6 +70,8 @@ def _checked(caller: Caller, upload_id: str) -> Upload:
 @router.post("/uploads", response_model=Upload, status_code=201, responses=DISK_RESPONSE,
              summary="Start an upload of a file for a set")
 def create_upload(new: NewUpload, caller: CallerDep) -> Upload:
+    # a disk already low: refused, and the admins told (in a transaction of its own)
+    guard_disk(caller.lab.config.settings, caller.lab.sessions, "upload")
     with caller.session() as (session, actor):
         rights.require_set_right(session, actor, Right.UPLOAD, new.set_id, origin=caller.origin)
         return caller.lab.uploads.create(owner_id=actor.id, owner=actor.name, set_id=new.set_id,
