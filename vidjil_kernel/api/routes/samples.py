@@ -12,9 +12,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -145,7 +145,8 @@ def remove_sample(sample_id: SampleId, set_id: SetId, caller: CallerDep) -> Resp
                              "description": "The sequence file as uploaded"}},
             summary="Download a sample's sequence file (R1, or R2 of a pair)")
 def download_sample_file(sample_id: SampleId, caller: CallerDep,
-                         mate: Literal[1, 2] = 1) -> FileResponse:
+                         mate: Annotated[int, Query(ge=1, le=2, description="1: R1, 2: R2")] = 1
+                         ) -> FileResponse:
     with caller.session() as (session, actor):
         view = svc.get_sample(session, actor, sample_id, origin=caller.origin)
     path, name = ((view.stored_path, view.original_name) if mate == 1
