@@ -76,6 +76,16 @@ def _unfinished(transport: Transport, name: str, size: int, set_id: int) -> dict
     return None
 
 
+def _settled(transport: Transport, route: str, timeout: float = 120.0) -> dict[str, Any]:
+    """The upload's state once no request is sending it bytes (a cut one commits first)."""
+    deadline = time.monotonic() + timeout
+    upload = transport.json("GET", route)
+    while upload.get("receiving") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        upload = transport.json("GET", route)
+    return upload
+
+
 def send_file(transport: Transport, path: str | Path, set_id: int, *,
               chunk_size: int = CHUNK_SIZE, resume: bool = True, retries: int = 8,
               on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
@@ -114,7 +124,7 @@ def send_file(transport: Transport, path: str | Path, set_id: int, *,
                                f"the upload of {path.name} failed {failures} times in a row "
                                f"({error}); call upload() again to resume it") from None
             time.sleep(min(2.0 ** failures, 30.0))
-            upload = transport.json("GET", route)
+            upload = _settled(transport, route)
         digest.advance_to(upload["offset"])
         if on_progress is not None:
             on_progress(upload["offset"], size)

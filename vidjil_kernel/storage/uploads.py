@@ -64,6 +64,8 @@ class Upload:
     sha256: str | None
     created_at: str
     updated_at: str
+    #: a request is sending bytes right now (wait for it to end before resuming)
+    receiving: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -79,6 +81,22 @@ class ChunkWriter:
         self._handle = handle
         self._hasher = hasher
         self._closed = False
+
+    @property
+    def uncommitted(self) -> int:
+        return self.offset - self.upload.offset
+
+    def checkpoint(self) -> None:
+        """Make the bytes received so far durable and committed, and go on receiving.
+
+        A long request commits as it goes, so that the status shows progress and a
+        crash of the server loses at most the bytes since the last checkpoint.
+        """
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self.upload.offset = self.offset
+        self.upload.updated_at = _now()
+        self.store._save(self.upload)
 
     def write(self, data: bytes) -> None:
         """Append ``data``; refused beyond the declared size (what came before is kept)."""
@@ -132,8 +150,9 @@ class UploadStore:
         return self.root / upload_id
 
     def _save(self, upload: Upload) -> None:
-        write_text_atomic(self._dir(upload.id) / "upload.json",
-                          json.dumps(upload.to_dict(), sort_keys=True))
+        state = upload.to_dict()
+        del state["receiving"]
+        write_text_atomic(self._dir(upload.id) / "upload.json", json.dumps(state, sort_keys=True))
 
     def get(self, upload_id: str) -> Upload:
         """The upload ``upload_id`` (``NotFound`` if it never existed, finished or expired)."""
@@ -142,7 +161,10 @@ class UploadStore:
         except FileNotFoundError:
             raise NotFound("upload", upload_id, "it was finished and used, cancelled, or it "
                            f"expired after {MAX_AGE.days} days") from None
-        return Upload(**json.loads(text))
+        upload = Upload(**json.loads(text))
+        with self._lock:
+            upload.receiving = upload_id in self._busy
+        return upload
 
     def part_path(self, upload: Upload) -> Path:
         return self._dir(upload.id) / ("data" if upload.complete else "data.part")

@@ -6,7 +6,8 @@ The protocol (``storage.uploads`` keeps the state):
 2. ``PUT /uploads/{id}?offset=N`` with raw bytes (``application/octet-stream``), any
    number of times, each starting at the committed ``offset`` (409 otherwise, naming
    it); a cut connection keeps the bytes that arrived;
-3. ``GET /uploads/{id}``: the committed ``offset``, where to resume;
+3. ``GET /uploads/{id}``: the committed ``offset``, where to resume (once ``receiving``
+   is false: a cut request is still committing what arrived);
 4. ``POST /uploads/{id}/finish`` with the sha256 of the whole file: checked, then the
    upload is ``complete``;
 5. ``POST /samples`` with ``{"file": {"upload": id}}`` checks the reads and makes the sample.
@@ -39,6 +40,8 @@ router = APIRouter(tags=["uploads"])
 
 #: bytes gathered from the connection before each write to disk (memory per upload)
 WRITE_BYTES = 1 << 20
+#: bytes after which a long request commits what it received (see ``ChunkWriter.checkpoint``)
+CHECKPOINT_BYTES = 64 << 20
 #: the largest upload (1 TiB): well beyond sequencers' files, within every file system
 MAX_SIZE = 1 << 40
 
@@ -109,6 +112,8 @@ async def send_bytes(upload_id: UploadId, request: Request, caller: CallerDep,
                 if len(buffer) >= WRITE_BYTES:
                     await run_in_threadpool(writer.write, bytes(buffer))
                     buffer.clear()
+                    if writer.uncommitted >= CHECKPOINT_BYTES:
+                        await run_in_threadpool(writer.checkpoint)
         except ClientDisconnect:
             pass  # keep what arrived: the client resumes from the committed offset
         if buffer:
