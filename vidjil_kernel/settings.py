@@ -43,6 +43,7 @@ class Settings:
     disk_min_free_gb: float = 5.0
     file_source: str = ""
     file_source_types: tuple[str, ...] = ()
+    demo_patient: bool = True
     results_dir: str = "results"
 
     @property
@@ -113,6 +114,7 @@ def load_settings(**overrides: object) -> Settings:
         results_dir=str(values["results_dir"]),
         file_source=str(values["file_source"]),
         file_source_types=_suffixes(values["file_source_types"], "file_source_types"),
+        demo_patient=_boolean(values["demo_patient"], "demo_patient"),
     )
 
 
@@ -144,6 +146,18 @@ def _real(value: object, name: str) -> float:
     if number < 0:
         raise InputFormatError("settings", f"{name} = {value!r} must be at least 0")
     return number
+
+
+def _boolean(value: object, name: str) -> bool:
+    """A TOML boolean, or its spelling in an environment variable (true/false, 1/0)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise InputFormatError("settings", f"{name} = {value!r} is not true or false")
 
 
 def _suffixes(value: object, name: str) -> tuple[str, ...]:

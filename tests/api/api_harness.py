@@ -54,9 +54,10 @@ class TokenTable:
 
 
 def make_config(data_dir: Path, *, run_jobs: bool = False, **settings: object) -> ApiConfig:
+    settings.setdefault("demo_patient", False)
     return ApiConfig(settings=load_settings(data_dir=data_dir, db_url="", **settings),
                      prefix=PREFIX, host="127.0.0.1", port=0, account_sync_token=SYNC_TOKEN,
-                     run_jobs=run_jobs, demo=False)
+                     run_jobs=run_jobs)
 
 
 @dataclass

@@ -40,3 +40,28 @@ def test_first_start_seeds_once_and_keeps_admins_changes(tmp_path, germline_dir)
     assert _counts(sessions) == before
     with session_scope(sessions) as session:
         assert svc.group_view(session, svc.public_group(session)).rights == ["read"]
+
+
+def test_vidjil_up_creates_the_database_and_refuses_an_old_one(tmp_path):
+    import pytest
+
+    from vidjil_kernel.db import migrate
+    from vidjil_kernel.db.engine import make_engine
+    from vidjil_kernel.exceptions import SchemaMismatch
+    from vidjil_kernel.server.lab import prepare_database
+
+    said: list[str] = []
+    settings = load_settings(data_dir=tmp_path / "new", db_url="")
+    prepare_database(settings, echo=said.append)
+    assert said == ["created the lab database"]
+    prepare_database(settings, echo=said.append)  # a second start: nothing to do
+    assert said == ["created the lab database"]
+
+    old = load_settings(data_dir=tmp_path / "old", db_url="")
+    engine = make_engine(old.database_url)
+    migrate.upgrade(engine, "0002", backup=False)
+    engine.dispose()
+    with pytest.raises(SchemaMismatch, match="vidjil db upgrade"):
+        prepare_database(old, echo=said.append)
+    prepare_database(old, upgrade=True, echo=said.append)
+    assert said[-1].startswith("upgraded the lab database (backup: ")

@@ -42,8 +42,6 @@ class ApiConfig:
     account_sync_token: str = ""
     #: start the job runner with the service (tests of routes alone may not)
     run_jobs: bool = True
-    #: make the demo patient on the first start
-    demo: bool = True
     started: float = field(default_factory=time.time)
 
     @property

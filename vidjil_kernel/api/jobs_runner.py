@@ -84,12 +84,19 @@ class RunnerHolder:
             self.runner.stop()
             self.runner = None
 
+    @property
+    def starting(self) -> bool:
+        """The runner, or the first start's demo, is still being made."""
+        return self._thread is not None and self._thread.is_alive()
+
     def status(self) -> dict[str, Any]:
         """The runner's status (workers, queue, disk), or why this process has none."""
         if self.runner is not None:
             status = self.runner.status()
             status["problem"] = self.runner.failure
-            return status
-        return {"scheduler": "", "local_cluster": False, "running": False,
-                "failure": None, "problem": self.problem, "workers": [], "jobs": {},
-                "queue_length": 0, "disk": disk_status(self.settings).to_dict()}
+        else:
+            status = {"scheduler": "", "local_cluster": False, "running": False,
+                      "failure": None, "problem": self.problem, "workers": [], "jobs": {},
+                      "queue_length": 0, "disk": disk_status(self.settings).to_dict()}
+        status["starting"] = self.starting
+        return status

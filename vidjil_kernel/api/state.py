@@ -52,7 +52,7 @@ def open_lab(config: ApiConfig) -> LabState:
     expired = uploads.expire()
     if expired:
         log.info("removed %d expired upload(s)", len(expired))
-    jobs = RunnerHolder(settings, sessions, demo=config.demo)
+    jobs = RunnerHolder(settings, sessions, demo=settings.demo_patient)
     if config.run_jobs:
         jobs.start()
     return LabState(

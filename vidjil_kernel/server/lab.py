@@ -10,6 +10,7 @@ Layout of the data directory (owner-only, mode 0700)::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -148,11 +149,37 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise _StopRequested(signal.Signals(signum).name)
 
 
-def run_lab(settings: Settings, admin: AdminRequest | None = None, *, echo=print) -> None:
+def prepare_database(settings: Settings, *, upgrade: bool = False, echo=print) -> None:
+    """Create the lab database on a first start; refuse an older one unless ``upgrade``.
+
+    Done here, before any process starts, so that a database needing `vidjil db upgrade`
+    is said at once on the terminal rather than in the API's log.
+    """
+    from vidjil_kernel.db import migrate
+    from vidjil_kernel.db.engine import make_engine
+
+    url = dataclasses.replace(settings, data_dir=settings.data_dir.resolve()).database_url
+    engine = make_engine(url)
+    try:
+        state = migrate.schema_state(engine)
+        if state is migrate.SchemaState.EMPTY:
+            migrate.upgrade(engine, backup=False)
+            echo("created the lab database")
+        elif state is migrate.SchemaState.OLD and upgrade:
+            backup = migrate.upgrade(engine)
+            echo("upgraded the lab database" + (f" (backup: {backup})" if backup else ""))
+        migrate.check_schema(engine)
+    finally:
+        engine.dispose()
+
+
+def run_lab(settings: Settings, admin: AdminRequest | None = None, *, echo=print,
+            upgrade_db: bool = False) -> None:
     """Start the lab, print its URL, and run until SIGINT/SIGTERM; then stop everything."""
     runtime = build_runtime(settings, admin)
     data_dir = Path(runtime.data_dir)
     state_dir = prepare_data_dir(data_dir)
+    prepare_database(settings, upgrade=upgrade_db, echo=echo)
     logs = data_dir / "logs"
     proxy_token = persistent_secret(state_dir / "proxy_token")
     if admin and admin.password is not None:

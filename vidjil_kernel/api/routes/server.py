@@ -35,6 +35,8 @@ class Status(BaseModel):
     disk_free_bytes: int
     disk_total_bytes: int
     disk: Disk
+    starting: bool = Field(description="The job runner (and, on a first start, the demo "
+                                       "patient) are still being made")
     runner: bool = Field(description="This API's job runner dispatches jobs")
     runner_problem: str | None = Field(description="Why not, when it does not")
     scheduler: str
@@ -56,6 +58,7 @@ def status(caller: CallerDep) -> Status:
         disk_free_bytes=disk.free_bytes,
         disk_total_bytes=disk.total_bytes,
         disk=disk,
+        starting=runner["starting"],
         runner=runner["running"],
         runner_problem=runner["problem"],
         scheduler=runner["scheduler"],
