@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import time
 from pathlib import Path
@@ -19,11 +20,11 @@ PAGE = 1000
 
 def _id(record: Any) -> int:
     """An id, from an int or from a record (dict or DataFrame row) that has one."""
-    if isinstance(record, int):
-        return record
+    if isinstance(record, numbers.Integral):  # numpy's integers too (a DataFrame's index)
+        return int(record)
     try:
         return int(record["id"])
-    except (TypeError, KeyError, ValueError):
+    except (TypeError, KeyError, ValueError, IndexError):
         raise UsageError(f"expected an id or a record with an 'id', got {record!r}") from None
 
 
