@@ -213,7 +213,8 @@ def main() -> None:
         return
     print(f"upload of {figures['size_bytes'] / 2**30:.2f} GiB "
           f"({'through the lab' if args.through_lab else 'to the API alone'}), cut at "
-          f"{figures['cut_at'] / 2**20:.0f} MiB, resumed at {figures['resumed_at'] / 2**20:.0f} MiB")
+          f"{figures['cut_at'] / 2**20:.0f} MiB, resumed at "
+          f"{figures['resumed_at'] / 2**20:.0f} MiB")
     print(f"  throughput: {figures['first_mb_s']:.0f} MB/s before the cut, "
           f"{figures['second_mb_s']:.0f} MB/s after; {figures['overall_mb_s']:.0f} MB/s overall "
           f"(finish: {figures['finish_seconds']:.2f} s)")

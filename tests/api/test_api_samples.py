@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
 
 import pytest
 from api_harness import upload_file, write_fastq
@@ -148,10 +147,8 @@ def test_sample_in_two_sets_and_its_file_goes_with_the_last(api, patient, tmp_pa
 
 
 def test_no_file_source_configured(tmp_path):
-    from api_harness import start_api
+    from api_harness import ApiLab, start_api
     from fastapi.testclient import TestClient
-
-    from api_harness import ApiLab
 
     app, tokens, config = start_api(tmp_path / "data")
     with TestClient(app) as client:

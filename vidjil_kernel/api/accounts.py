@@ -28,8 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from vidjil_kernel.db import session_scope
 from vidjil_kernel.db import services as svc
+from vidjil_kernel.db import session_scope
 from vidjil_kernel.db.models import User
 from vidjil_kernel.db.views import UserView
 

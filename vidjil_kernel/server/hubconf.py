@@ -12,8 +12,8 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from vidjil_kernel.exceptions import UsageError
 from vidjil_kernel.api.config import ACCOUNT_SYNC_TOKEN_ENV
+from vidjil_kernel.exceptions import UsageError
 from vidjil_kernel.server import accounts
 from vidjil_kernel.server.runtime import API_SERVICE_NAME, LabRuntime
 

@@ -35,7 +35,7 @@ class ReadsCheck:
 
 
 def check_reads(path: Path, name: str) -> ReadsCheck:
-    """Parse the first records of ``path``; ``InputFormatError`` names ``name`` (the user's file)."""
+    """Parse the first records of ``path``; errors name ``name`` (the user's file)."""
     try:
         with BatchReader(path, batch_reads=HEAD_RECORDS, block_bytes=1 << 20,
                          gzip_thread=False) as reader:

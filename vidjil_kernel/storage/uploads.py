@@ -248,7 +248,8 @@ class UploadStore:
             require_free_space(self.root, self.min_free_space, upload.size - upload.offset,
                                what=f"the upload of {upload.filename}")
             handle = open(self.part_path(upload), "r+b")  # noqa: SIM115 - closed by the writer
-            handle.truncate(upload.offset)  # bytes past the committed offset were never acknowledged
+            # bytes past the committed offset were never acknowledged
+            handle.truncate(upload.offset)
             handle.seek(upload.offset)
             return ChunkWriter(self, upload, handle, self._take_running_hash(upload))
         except BaseException:

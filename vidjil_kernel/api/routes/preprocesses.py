@@ -3,7 +3,7 @@
 | route                          | right                                            |
 |--------------------------------|--------------------------------------------------|
 | list, read                     | ``read`` on the pre-process                      |
-| create, edit the command       | lab admin (the command runs on the workers) and ``create_config`` into the group |
+| create, edit the command       | lab admin (it runs on the workers), ``create_config`` |
 | delete, share                  | ``admin`` on the pre-process                     |
 """
 

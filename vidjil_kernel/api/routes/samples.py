@@ -6,7 +6,7 @@
 | create a sample (with its files) in sets   | ``upload`` on each set                 |
 | edit a sample                              | ``upload`` on one of its sets          |
 | put a sample in another set                | ``read`` on it and ``upload`` on the set |
-| take a sample out of a set                 | ``upload`` on the set (deleted with its file when in no set) |
+| take a sample out of a set                 | ``upload`` on the set (then deleted if in no set) |
 """
 
 from __future__ import annotations

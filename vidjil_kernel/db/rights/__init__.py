@@ -44,6 +44,7 @@ __all__ = [
     "has_set_right", "holds_right_somewhere", "identity_filter", "is_admin", "readable_configs",
     "readable_preprocesses", "readable_samples", "readable_sets", "readable_sets_query",
     "record_filter", "require_group_right", "require_impersonation", "require_lab_admin",
-    "require_record_right", "require_right_somewhere", "require_sample_right", "require_set_right", "sample_filter",
+    "require_record_right", "require_right_somewhere", "require_sample_right",
+    "require_set_right", "sample_filter",
     "set_filter", "set_refs",
 ]
