@@ -86,9 +86,11 @@ def test_launch_checks_rights_inputs_and_config(any_lab) -> None:  # noqa: ANN00
         _launch(any_lab, user="bob")
     with pytest.raises(NotFound, match="not in set"):
         _launch(any_lab, samples=[10**6])
-    empty = any_lab.add_sample(any_lab.data_dir / "vidjil.sqlite")
-    (any_lab.data_dir / "uploads" / "vidjil.sqlite").unlink()
-    with pytest.raises(UsageError, match=r"its file uploads/vidjil.sqlite is missing"):
+    lost = any_lab.data_dir / "lost.fq"
+    lost.write_text("@r\nACGT\n+\nIIII\n")
+    empty = any_lab.add_sample(lost)
+    (any_lab.data_dir / "uploads" / "lost.fq").unlink()
+    with pytest.raises(UsageError, match=r"its file uploads/lost.fq is missing"):
         _launch(any_lab, samples=[empty])
     with any_lab.session() as session:
         session.get(Config, any_lab.config).parameters = "-g homo-sapiens:IGH -w 5"
