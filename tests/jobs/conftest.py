@@ -5,7 +5,8 @@
 - ``big_sample``: one sample of 150,000 reads (three engine batches), for the
   tests that must act while an analysis runs (kill its worker, cancel it) and for
   chunked detection.
-- ``job_lab``: a lab in a temporary data directory: ``alice`` in ``hemato`` (read,
+- ``job_lab`` (SQLite) and ``any_lab`` (SQLite and MariaDB): a lab in a temporary
+  data directory: ``alice`` in ``hemato`` (read,
   create, upload, run, create_config), a patient with the three time points, a
   config ``igh-trg`` (IGH and TRG only, quick to index) shared with hemato.
 - ``cluster``: a loopback ``LocalCluster`` of 2 single-threaded workers shared by
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -133,6 +135,21 @@ def make_lab(root: Path, germline_dir: Path, follow_up: list[Path], **settings: 
 @pytest.fixture
 def job_lab(tmp_path: Path, germline_dir: Path, follow_up: list[Path]) -> JobLab:
     return make_lab(tmp_path, germline_dir, follow_up)
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture(params=[pytest.param("sqlite", id="sqlite"),
+                        pytest.param("mariadb", id="mariadb", marks=pytest.mark.db)])
+def any_lab(request: pytest.FixtureRequest, tmp_path: Path, germline_dir: Path,
+            follow_up: list[Path]) -> JobLab:
+    """``job_lab`` on SQLite, and on the suite's private MariaDB (marker ``db``)."""
+    if request.param == "sqlite":
+        return make_lab(tmp_path, germline_dir, follow_up)
+    server = request.getfixturevalue("mariadb_server")
+    url = server.create_database(f"vidjil_jobs_{next(_databases)}")
+    return make_lab(tmp_path, germline_dir, follow_up, db_url=url)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from vidjil_kernel.cli import main
-from vidjil_kernel.jobs.cluster import connect, local_workers
+from vidjil_kernel.jobs.cluster import connect, local_workers, numba_cache_dir
 
 pytestmark = pytest.mark.germline
 
@@ -81,6 +81,7 @@ def test_embedded_cluster_is_on_loopback_with_one_numba_cache(job_lab) -> None: 
     assert local_workers(type(job_lab.settings)(**{**job_lab.settings.__dict__,
                                                   "job_workers": 0})) == \
         max((os.cpu_count() or 1) - 1, 1)
+    cache = numba_cache_dir(job_lab.settings)
     client, cluster = connect(job_lab.settings, workers=1)
     try:
         info = client.scheduler_info()
@@ -93,7 +94,8 @@ def test_embedded_cluster_is_on_loopback_with_one_numba_cache(job_lab) -> None: 
         assert listening == {"127.0.0.1"}
         assert [w["nthreads"] for w in info["workers"].values()] == [1]
         caches = client.run(lambda: os.environ.get("NUMBA_CACHE_DIR"))
-        assert set(caches.values()) == {str(job_lab.data_dir.resolve() / "cache" / "numba")}
+        assert set(caches.values()) == {str(cache)}
+        assert client.run(lambda: __import__("numba").core.config.CACHE_DIR) == caches
         import dask.config
 
         assert dask.config.get("distributed.scheduler.allowed-failures") == 0

@@ -27,6 +27,7 @@ from vidjil_kernel.db.base import utcnow
 from vidjil_kernel.db.models import FusedResult, Job, Result, RunnerLease, Sample
 from vidjil_kernel.detect.pipeline import Detector
 from vidjil_kernel.detect.run import analyse_file
+from vidjil_kernel.formats.airr import write_airr
 from vidjil_kernel.formats.vidjil import read_vidjil, read_vidjil_samples
 from vidjil_kernel.germline import load_preset
 from vidjil_kernel.jobs import runner as runner_module
@@ -343,3 +344,44 @@ def test_imports_store_valid_files_and_refuse_broken_ones(job_lab, runner,  # no
         data = json.loads(paths.stored(fused.fused_path).read_text())
     assert data["samples"]["number"] == 2
     assert not paths.result_dir(job_lab.samples[2], imports[2].id).exists()
+
+
+def test_external_programs_write_results_that_are_validated(job_lab, runner,  # noqa: ANN001
+                                                            tmp_path: Path) -> None:
+    clones = tmp_path / "clones.tsv"
+    write_airr(_result_with_clones(), clones)
+    with job_lab.session() as session:
+        alice = job_lab.user(session)
+        airr = svc.create_config(session, alice, "hemato", origin="test", name="ext-airr",
+                                 program="external-airr",
+                                 parameters=f"test -s {{file1}} && cp {clones} {{result}}").id
+        broken = svc.create_config(session, alice, "hemato", origin="test", name="ext-vidjil",
+                                   program="external-vidjil",
+                                   parameters="echo '{{\"clones\": 3}}' > {result}").id
+        silent = svc.create_config(session, alice, "hemato", origin="test", name="ext-none",
+                                   program="external-airr", parameters="true {result}").id
+        views = [jobs.launch(session, alice, job_lab.patient, config, job_lab.samples[:1],
+                             settings=job_lab.settings, origin="test")[0]
+                 for config in (airr, broken, silent)]
+    runner.wake()
+    job_lab.wait_final()
+    good, bad, none = (job_lab.job(view.job_id) for view in views)
+    assert good.state == "completed" and "cp " in good.log
+    stored = read_vidjil(jobs.LabPaths(job_lab.settings).stored(_results(job_lab)[0].result_path))
+    assert [(c.id, c.reads) for c in stored.clones] == [("ACGTACGT", 7), ("TTTTGGGG", 3)]
+    assert stored.original_name == "patient-t1.fastq.gz"
+    assert bad.state == "failed" and "field 'vidjil_json_version': missing" in bad.error
+    assert none.state == "failed"
+    assert none.error == ("the program of config 'ext-none' exited without writing its airr "
+                          "result ({result})")
+
+
+def _result_with_clones():  # noqa: ANN202
+    from vidjil_kernel.results import Clone, SampleResult
+
+    clones = [Clone(id=window, locus="IGH", reads=reads, sequence="AA" + window + "CC",
+                    window_start=2, average_read_length=100.0, evalue=1e-5, top=rank)
+              for rank, (window, reads) in enumerate([("ACGTACGT", 7), ("TTTTGGGG", 3)], 1)]
+    return SampleResult(original_name="x", producer="tool", timestamp="", commandline="",
+                        total_reads=10, analysed_reads=10, reads_by_locus={"IGH": 10},
+                        reasons={}, clones=clones)

@@ -41,12 +41,12 @@ def _launch(lab, user: str = "alice", samples: list[int] | None = None, settings
                            settings=settings or lab.settings, origin="test")
 
 
-def test_transitions_are_the_documented_ones(job_lab) -> None:  # noqa: ANN001
+def test_transitions_are_the_documented_ones(any_lab) -> None:  # noqa: ANN001
     assert TRANSITIONS[JobState.COMPLETED] == frozenset()
     assert JobState.RUNNING in TRANSITIONS[JobState.QUEUED]
     assert JobState.RUNNING not in TRANSITIONS[JobState.PENDING]
-    views = _launch(job_lab, samples=[job_lab.samples[0]])
-    with job_lab.session() as session:
+    views = _launch(any_lab, samples=[any_lab.samples[0]])
+    with any_lab.session() as session:
         job = session.get(Job, views[0].job_id)
         result = session.get(Result, views[0].id)
         assert (job.state, result.state) == ("pending", "queued")
@@ -65,63 +65,65 @@ def test_transitions_are_the_documented_ones(job_lab) -> None:  # noqa: ANN001
                                                                              "queued")
 
 
-def test_launch_queues_one_pending_job_per_sample_and_refuses_duplicates(job_lab) -> None:  # noqa: ANN001
-    views = _launch(job_lab)
-    assert sorted(view.sample_id for view in views) == sorted(job_lab.samples)
-    assert {job.state for job in job_lab.jobs()} == {"pending"}
+def test_launch_queues_one_pending_job_per_sample_and_refuses_duplicates(any_lab) -> None:  # noqa: ANN001
+    views = _launch(any_lab)
+    assert sorted(view.sample_id for view in views) == sorted(any_lab.samples)
+    assert {job.state for job in any_lab.jobs()} == {"pending"}
     with pytest.raises(Conflict, match=r"already under way with config 'igh-trg': sample \d+ "
                                         r"\(patient-t1.fastq.gz\): job \d+ is pending"):
-        _launch(job_lab, samples=[job_lab.samples[0]])
-    with job_lab.session() as session:  # once finished, the sample may be launched again
+        _launch(any_lab, samples=[any_lab.samples[0]])
+    with any_lab.session() as session:  # once finished, the sample may be launched again
         job = session.get(Job, views[0].job_id)
         move(session, job, JobState.CANCELLED)
-    assert len(_launch(job_lab, samples=[views[0].sample_id])) == 1
-    with job_lab.session() as session:
+    assert len(_launch(any_lab, samples=[views[0].sample_id])) == 1
+    with any_lab.session() as session:
         assert session.scalar(select(Result.id).where(Result.id > 0).order_by(
             Result.id.desc()).limit(1)) == 4
 
 
-def test_launch_checks_rights_inputs_and_config(job_lab) -> None:  # noqa: ANN001
+def test_launch_checks_rights_inputs_and_config(any_lab) -> None:  # noqa: ANN001
     with pytest.raises(PermissionDenied, match="bob lacks the 'run' right on set"):
-        _launch(job_lab, user="bob")
+        _launch(any_lab, user="bob")
     with pytest.raises(NotFound, match="not in set"):
-        _launch(job_lab, samples=[10**6])
-    empty = job_lab.add_sample(job_lab.data_dir / "vidjil.sqlite")
-    (job_lab.data_dir / "uploads" / "vidjil.sqlite").unlink()
-    with pytest.raises(UsageError, match=r"its file uploads/vidjil.sqlite is missing"):
-        _launch(job_lab, samples=[empty])
-    with job_lab.session() as session:
-        session.get(Config, job_lab.config).parameters = "-g homo-sapiens:IGH -w 5"
+        _launch(any_lab, samples=[10**6])
+    lost = any_lab.data_dir / "lost.fq"
+    lost.write_text("@r\nACGT\n+\nIIII\n")
+    empty = any_lab.add_sample(lost)
+    (any_lab.data_dir / "uploads" / "lost.fq").unlink()
+    with pytest.raises(UsageError, match=r"its file uploads/lost.fq is missing"):
+        _launch(any_lab, samples=[empty])
+    with any_lab.session() as session:
+        session.get(Config, any_lab.config).parameters = "-g homo-sapiens:IGH -w 5"
     with pytest.raises(ConfigError, match=r"config 'igh-trg' .*: option -w: window 5 is too "
                                           r"short"):
-        _launch(job_lab, samples=job_lab.samples[:1])
-    assert job_lab.jobs() == []
+        _launch(any_lab, samples=any_lab.samples[:1])
+    assert any_lab.jobs() == []
 
 
-def test_low_disk_refuses_launches_and_tells_the_admins_once(job_lab) -> None:  # noqa: ANN001
-    full = dataclasses.replace(job_lab.settings, disk_min_free_gb=1e9)
+def test_low_disk_refuses_launches_and_tells_the_admins_once(any_lab) -> None:  # noqa: ANN001
+    full = dataclasses.replace(any_lab.settings, disk_min_free_gb=1e9)
     with pytest.raises(DiskFull, match=r"launch refused: only .* GB free .* at least 1e\+09 "
                                        r"GB free, setting disk_min_free_gb"):
-        _launch(job_lab, settings=full)
+        _launch(any_lab, settings=full)
     for _ in range(2):
         with pytest.raises(DiskFull, match="upload refused"):
-            jobs.guard_disk(full, job_lab.factory, "upload")
-    with job_lab.session() as session:
+            jobs.guard_disk(full, any_lab.factory, "upload")
+    with any_lab.session() as session:
         notices = session.scalars(select(Notification)).all()
         assert [(n.title, n.priority) for n in notices] == [
             ("The lab's disk is almost full", "urgent")]
-        boss = svc.list_notifications(session, job_lab.user(session, "boss"))
-        alice = svc.list_notifications(session, job_lab.user(session, "alice"))
+        boss = svc.list_notifications(session, any_lab.user(session, "boss"))
+        alice = svc.list_notifications(session, any_lab.user(session, "alice"))
         assert len(boss) == 1 and alice == []
-    jobs.guard_disk(job_lab.settings, job_lab.factory, "upload")  # enough space: no refusal
-    assert job_lab.jobs() == []
+    jobs.guard_disk(any_lab.settings, any_lab.factory, "upload")  # enough space: no refusal
+    assert any_lab.jobs() == []
 
 
-def test_cancel_rerun_list_and_log_follow_rights(job_lab) -> None:  # noqa: ANN001
-    views = _launch(job_lab)
+def test_cancel_rerun_list_and_log_follow_rights(any_lab) -> None:  # noqa: ANN001
+    views = _launch(any_lab)
     job_id = views[0].job_id
-    with job_lab.session() as session:
-        alice, bob, boss = (job_lab.user(session, n) for n in ("alice", "bob", "boss"))
+    with any_lab.session() as session:
+        alice, bob, boss = (any_lab.user(session, n) for n in ("alice", "bob", "boss"))
         assert len(jobs.list_jobs(session, alice)) == 3
         assert jobs.list_jobs(session, bob) == []
         assert len(jobs.list_jobs(session, boss, state="pending")) == 3
@@ -132,22 +134,22 @@ def test_cancel_rerun_list_and_log_follow_rights(job_lab) -> None:  # noqa: ANN0
         with pytest.raises(PermissionDenied, match="bob lacks the 'run' right"):
             jobs.cancel(session, bob, job_id, origin="test")
         with pytest.raises(Conflict, match="only failed or cancelled jobs can be re-run"):
-            jobs.rerun(session, alice, job_id, settings=job_lab.settings, origin="test")
+            jobs.rerun(session, alice, job_id, settings=any_lab.settings, origin="test")
         view = jobs.cancel(session, alice, job_id, origin="test")
         assert (view.state, view.error) == ("cancelled", "cancelled by alice")
         assert session.get(Result, views[0].id).state == "cancelled"
         with pytest.raises(Conflict, match="is cancelled: only pending, waiting, queued or "
                                            "running jobs can be cancelled"):
             jobs.cancel(session, alice, job_id, origin="test")
-        view = jobs.rerun(session, alice, job_id, settings=job_lab.settings, origin="test")
+        view = jobs.rerun(session, alice, job_id, settings=any_lab.settings, origin="test")
         assert (view.state, view.attempts, view.error) == ("pending", 0, None)
         assert "--- re-run by alice ---" in jobs.job_log(session, alice, job_id)
         assert jobs.get_job(session, alice, job_id).config == "igh-trg"
         assert len(session.scalars(select(Result)).all()) == 3  # the same result, re-run
 
 
-def test_default_configs_are_created_once_and_parse(job_lab) -> None:  # noqa: ANN001
-    with job_lab.session() as session:
+def test_default_configs_are_created_once_and_parse(any_lab) -> None:  # noqa: ANN001
+    with any_lab.session() as session:
         created = jobs.ensure_default_configs(session)
         assert created == [config.name for config in DEFAULT_CONFIGS]
         assert jobs.ensure_default_configs(session) == []
@@ -194,21 +196,21 @@ def test_fuse_parameters_and_command_templates_are_checked() -> None:
         jobs.check_config(bad)
 
 
-def test_one_runner_lease_per_database(job_lab) -> None:  # noqa: ANN001
-    first, second = RunnerLeaseHandle(job_lab.factory), RunnerLeaseHandle(job_lab.factory)
+def test_one_runner_lease_per_database(any_lab) -> None:  # noqa: ANN001
+    first, second = RunnerLeaseHandle(any_lab.factory), RunnerLeaseHandle(any_lab.factory)
     first.acquire("tcp://127.0.0.1:1")
     with pytest.raises(LeaseHeld, match=rf"another job runner already runs this lab's jobs: "
                                         rf"pid {first.pid} on .* \(one runner per database"):
         second.acquire()
     assert first.renew() and first.holds()
-    with job_lab.session() as session:  # the first runner died: its lease goes stale
+    with any_lab.session() as session:  # the first runner died: its lease goes stale
         session.get(RunnerLease, "jobs").renewed_at = utcnow() - EXPIRY - dt.timedelta(seconds=1)
     second.acquire("tcp://127.0.0.1:2")
     assert not first.renew() and second.holds()
-    with job_lab.session() as session:
+    with any_lab.session() as session:
         assert current_lease(session).scheduler == "tcp://127.0.0.1:2"
     second.release()
-    with job_lab.session() as session:
+    with any_lab.session() as session:
         assert current_lease(session) is None
 
 
@@ -219,24 +221,24 @@ def test_job_logs_keep_their_end() -> None:
     assert append_log("a", "") == "a"
 
 
-def test_import_checks_its_file_and_rights(job_lab, tmp_path: Path) -> None:  # noqa: ANN001
+def test_import_checks_its_file_and_rights(any_lab, tmp_path: Path) -> None:  # noqa: ANN001
     result_file = tmp_path / "result.vidjil"
     result_file.write_text("{}")
-    with job_lab.session() as session:
-        alice, bob = job_lab.user(session), job_lab.user(session, "bob")
+    with any_lab.session() as session:
+        alice, bob = any_lab.user(session), any_lab.user(session, "bob")
         with pytest.raises(PermissionDenied, match="bob lacks the 'upload' right"):
-            jobs.import_result(session, bob, job_lab.patient, job_lab.samples[0],
-                               job_lab.config, result_file, settings=job_lab.settings,
+            jobs.import_result(session, bob, any_lab.patient, any_lab.samples[0],
+                               any_lab.config, result_file, settings=any_lab.settings,
                                origin="test")
         with pytest.raises(NotFound, match="no file"):
-            jobs.import_result(session, alice, job_lab.patient, job_lab.samples[0],
-                               job_lab.config, tmp_path / "nothing.vidjil",
-                               settings=job_lab.settings, origin="test")
-        view = jobs.import_result(session, alice, job_lab.patient, job_lab.samples[0],
-                                  job_lab.config, result_file, settings=job_lab.settings,
+            jobs.import_result(session, alice, any_lab.patient, any_lab.samples[0],
+                               any_lab.config, tmp_path / "nothing.vidjil",
+                               settings=any_lab.settings, origin="test")
+        view = jobs.import_result(session, alice, any_lab.patient, any_lab.samples[0],
+                                  any_lab.config, result_file, settings=any_lab.settings,
                                   origin="test")
         job = session.get(Job, view.job_id)
         assert (job.kind, job.state, job.result_id) == ("import", "pending", view.id)
         with pytest.raises(Conflict, match="already under way"):
-            jobs.launch(session, alice, job_lab.patient, job_lab.config, [job_lab.samples[0]],
-                        settings=job_lab.settings, origin="test")
+            jobs.launch(session, alice, any_lab.patient, any_lab.config, [any_lab.samples[0]],
+                        settings=any_lab.settings, origin="test")

@@ -87,13 +87,16 @@ def connect(settings: Settings, *, workers: int | None = None) -> tuple[Any, Any
             raise UsageError(f"cannot reach the Dask scheduler {settings.dask_scheduler}: "
                              f"{error} (is `dask scheduler` running there?)") from None
         return client, None
+    import dask.config
+
     cache = numba_cache_dir(settings)
     cache.mkdir(parents=True, exist_ok=True)
-    cluster = LocalCluster(
-        n_workers=workers or local_workers(settings), threads_per_worker=1, processes=True,
-        host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0", scheduler_port=0,
-        env={"NUMBA_CACHE_DIR": str(cache)},
-        local_directory=str(Path(settings.data_dir).resolve() / "cache" / "dask"))
+    # set before the worker processes start: numba reads it when it is first imported
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.NUMBA_CACHE_DIR": str(cache)}):
+        cluster = LocalCluster(
+            n_workers=workers or local_workers(settings), threads_per_worker=1, processes=True,
+            host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0", scheduler_port=0,
+            local_directory=str(Path(settings.data_dir).resolve() / "cache" / "dask"))
     try:
         client = Client(cluster)
     except BaseException:

@@ -261,9 +261,10 @@ class JobRunner:
     def _tick(self) -> None:
         self._handle_messages()
         with session_scope(self.session_factory) as session:
-            self._stop_cancelled(session)
+            stuck = self._stop_cancelled(session) + self._enforce_timeouts(session)
             self._intake(session)
-            self._enforce_timeouts(session)
+        for attempt, why in stuck:  # committed first: restarting a worker takes a while
+            self._force_stop(attempt, why)
         self._submit_ready()
         if time.monotonic() - self._last_disk_check >= DISK_CHECK_SECONDS:
             self._last_disk_check = time.monotonic()
@@ -382,9 +383,13 @@ class JobRunner:
             self._retry_or_fail(session, job, "the job runner stopped while it ran")
         return len(left)
 
-    def _stop_cancelled(self, session: Session) -> None:
-        """Jobs this runner runs that were cancelled (or failed) in the database meanwhile."""
+    def _stop_cancelled(self, session: Session) -> list[tuple[_Attempt, str]]:
+        """Flag the jobs this runner runs that were cancelled in the database meanwhile.
+
+        Returns those still running after the grace period, to be stopped hard.
+        """
         now = time.monotonic()
+        stuck = []
         for attempt in list(self._attempts.values()):
             job = session.get(Job, attempt.job_id)
             if job is not None and state_of(job) is JobState.RUNNING \
@@ -394,7 +399,8 @@ class JobRunner:
                 self._flag_stop(attempt)
                 attempt.stop_by = now + CANCEL_GRACE_SECONDS
             elif now > attempt.stop_by:
-                self._force_stop(attempt, "it did not stop after being cancelled")
+                stuck.append((attempt, "it did not stop after being cancelled"))
+        return stuck
 
     def _flag_stop(self, attempt: _Attempt) -> None:
         flag = attempt.spec["cancel_flag"]
@@ -403,22 +409,32 @@ class JobRunner:
             handle.write("stop\n")
 
     def _force_stop(self, attempt: _Attempt, why: str) -> None:
-        """Restart the worker of a job that does not stop by itself (only way to stop a thread)."""
+        """Restart the worker of a job that does not stop by itself (only way to stop a thread).
+
+        The restart runs in the background: it takes seconds, the dispatching goes on.
+        """
         with self._lock:
             self._attempts.pop(attempt.job_id, None)
         attempt.future.release()
-        if attempt.worker_address and self.client is not None:
-            log.warning("restarting worker %s: job %d %s", attempt.worker_address,
-                        attempt.job_id, why)
-            try:
-                self.client.restart_workers([attempt.worker_address], timeout=60,
-                                            raise_for_error=False)
-            except Exception as error:  # the worker may be gone already
-                log.warning("could not restart worker %s: %s", attempt.worker_address, error)
         shutil.rmtree(self.paths.work_dir(attempt.job_id), ignore_errors=True)
+        if not attempt.worker_address or self.client is None:
+            return
+        log.warning("restarting worker %s: job %d %s", attempt.worker_address, attempt.job_id,
+                    why)
+        client, address = self.client, attempt.worker_address
 
-    def _enforce_timeouts(self, session: Session) -> None:
+        def restart() -> None:
+            try:
+                client.restart_workers([address], timeout=60, raise_for_error=False)
+            except Exception as error:  # the worker may be gone already
+                log.warning("could not restart worker %s: %s", address, error)
+
+        threading.Thread(target=restart, name="vidjil-worker-restart", daemon=True).start()
+
+    def _enforce_timeouts(self, session: Session) -> list[tuple[_Attempt, str]]:
+        """Fail the jobs past their timeout that did not stop by themselves."""
         now = time.monotonic()
+        stuck = []
         for attempt in list(self._attempts.values()):
             if attempt.started is None or attempt.stop_by is not None:
                 continue
@@ -428,7 +444,9 @@ class JobRunner:
                     self._fail(session, job, f"timed out after {attempt.timeout:g} s (its "
                                              "worker was restarted to stop it)")
                 self._flag_stop(attempt)
-                self._force_stop(attempt, "ran past its timeout")
+                attempt.stop_by = now
+                stuck.append((attempt, "ran past its timeout"))
+        return stuck
 
     def _intake(self, session: Session) -> None:
         """Pending jobs become queued, or wait for their sample's pre-process."""
@@ -488,6 +506,10 @@ class JobRunner:
         return threads - len(self._attempts)
 
     def _submit_ready(self) -> None:
+        with session_scope(self.session_factory) as session:
+            if session.scalar(select(Job.id).where(Job.state == JobState.QUEUED.value)
+                              .limit(1)) is None:
+                return
         free = self._free_slots()
         while free > 0 and not self._stopping.is_set():
             with session_scope(self.session_factory) as session:

@@ -11,6 +11,7 @@ only once both files exist; the fuses of the sample's sets are queued then.
 from __future__ import annotations
 
 import shlex
+import time
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -46,6 +47,7 @@ def prepare(session: Session, job: Job, paths: LabPaths) -> dict:
 
 def run(spec: dict, context: JobContext) -> dict:
     out_dir, stem = Path(spec["out_dir"]), spec["stem"]
+    started, cpu = time.perf_counter(), time.thread_time()
     if spec["program"] == ENGINE:
         if spec.get("input_r2"):
             context.log("R2 file not analysed: give the sample a pre-process that merges "
@@ -60,9 +62,11 @@ def run(spec: dict, context: JobContext) -> dict:
     share = 100.0 * result.analysed_reads / max(result.total_reads, 1)
     summary = (f"{result.total_reads:,} reads, {result.analysed_reads:,} analysed "
                f"({share:.1f}%), {len(result.clones):,} clones")
-    context.log(summary)
+    seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu
+    context.log(f"{summary}; {seconds:.1f} s ({cpu:.1f} s of CPU in the job's thread)")
     return {"files": files, "summary": summary, "reads": result.total_reads,
-            "analysed": result.analysed_reads, "clones": len(result.clones)}
+            "analysed": result.analysed_reads, "clones": len(result.clones),
+            "seconds": seconds, "cpu_seconds": cpu}
 
 
 def _run_external(spec: dict, context: JobContext, out_dir: Path, stem: str):  # noqa: ANN202
