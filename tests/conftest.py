@@ -29,6 +29,13 @@ SHARED_DATA = _find_shared_data()
 
 
 @pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (a fixture: test modules cannot import this conftest by name once
+    the sub-folders' conftests are loaded too)."""
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
 def germline_dir() -> Path:
     path = load_settings().germline_dir
     built = path / "homo-sapiens" / "IGHV.fa"
