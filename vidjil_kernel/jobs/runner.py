@@ -35,22 +35,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vidjil_kernel.db import SYSTEM, session_scope
 from vidjil_kernel.db.base import utcnow
-from vidjil_kernel.db.models import Job, Sample
+from vidjil_kernel.db.models import Job
 from vidjil_kernel.exceptions import VidjilError
 from vidjil_kernel.jobs import services
 from vidjil_kernel.jobs.cluster import connect
 from vidjil_kernel.jobs.configs import ensure_default_configs
 from vidjil_kernel.jobs.context import EVENT_TOPIC
 from vidjil_kernel.jobs.disk import disk_status, tell_admins
+from vidjil_kernel.jobs.intake import fail, intake
 from vidjil_kernel.jobs.kinds import get_kind
 from vidjil_kernel.jobs.lease import RENEW_SECONDS, RunnerLeaseHandle
 from vidjil_kernel.jobs.log import append_log
 from vidjil_kernel.jobs.paths import LabPaths
-from vidjil_kernel.jobs.states import ACTIVE, JobKind, JobState, move, state_of
+from vidjil_kernel.jobs.states import ACTIVE, JobState, move, state_of
 from vidjil_kernel.jobs.tasks import execute_job
 from vidjil_kernel.jobs.views import JobView
 from vidjil_kernel.settings import Settings
@@ -262,7 +264,7 @@ class JobRunner:
         self._handle_messages()
         with session_scope(self.session_factory) as session:
             stuck = self._stop_cancelled(session) + self._enforce_timeouts(session)
-            self._intake(session)
+            intake(session)
         for attempt, why in stuck:  # committed first: restarting a worker takes a while
             self._force_stop(attempt, why)
         self._submit_ready()
@@ -284,8 +286,12 @@ class JobRunner:
                 break
             if kind == "event":
                 events.append(payload)
-            else:
+                continue
+            try:
                 self._finish(payload)
+            except Exception:  # e.g. the database is busy: try again at the next tick
+                self._messages.put((kind, payload))
+                raise
         if events:
             with session_scope(self.session_factory) as session:
                 for event in events:
@@ -321,49 +327,58 @@ class JobRunner:
             job.heartbeat_at = utcnow()
 
     def _finish(self, future: Any) -> None:
+        """Record what a finished attempt did; it is forgotten once that is committed."""
         job_id = _job_of_key(future.key)
         attempt = self._current(job_id, future.key)
         if attempt is None:
             return
-        attempt_number = attempt.attempt
-        with self._lock:
-            del self._attempts[job_id]
         outcome, lost = _outcome(future)
         with session_scope(self.session_factory) as session:
-            job = session.get(Job, job_id)
-            stale = (job is None or state_of(job) is not JobState.RUNNING
-                     or job.attempts != attempt_number)
-            kind = get_kind(attempt.kind)
-            if stale:
-                self._discard(attempt, outcome, kind.owns_files)
-                return
-            job.worker = outcome.get("worker") or job.worker
-            if lost is not None:
-                self._retry_or_fail(session, job, lost)
-                return
-            job.log = append_log(job.log, outcome.get("log", ""))
-            shutil.rmtree(self.paths.work_dir(job_id), ignore_errors=True)
-            if outcome["status"] == "ok":
-                try:
-                    kind.finish(session, job, outcome, self.paths)
-                except VidjilError as error:
-                    self._fail(session, job, str(error))
-            elif outcome["status"] == "cancelled":
-                self._fail(session, job, "stopped on its worker")
-            else:
-                self._fail(session, job, outcome.get("error") or "failed")
+            self._record_outcome(session, attempt, outcome, lost)
+        self._forget(job_id)
         self._wake.set()
 
-    def _fail(self, session: Session, job: Job, error: str) -> None:
-        move(session, job, JobState.FAILED, error=error[:4000])
+    def _record_outcome(self, session: Session, attempt: _Attempt, outcome: dict,
+                        lost: str | None) -> None:
+        job = session.get(Job, attempt.job_id)
+        kind = get_kind(attempt.kind)
+        if job is None or state_of(job) is not JobState.RUNNING \
+                or job.attempts != attempt.attempt:  # cancelled or failed meanwhile
+            self._discard(attempt, outcome, kind.owns_files)
+            return
+        job.worker = outcome.get("worker") or job.worker
+        if lost is not None:
+            self._retry_or_fail(session, job, lost)
+            return
+        job.log = append_log(job.log, outcome.get("log", ""))
+        shutil.rmtree(self.paths.work_dir(job.id), ignore_errors=True)
+        if outcome["status"] == "ok":
+            try:
+                kind.finish(session, job, outcome, self.paths)
+            except VidjilError as error:
+                fail(session, job, str(error))
+            except SQLAlchemyError:  # the database, not the job: try again at the next tick
+                raise
+            except Exception as error:  # a bug in recording it: fail the job, not the runner
+                log.exception("recording job %d", job.id)
+                fail(session, job, f"internal error recording the result "
+                                   f"({type(error).__name__}: {error})")
+        elif outcome["status"] == "cancelled":
+            fail(session, job, "stopped on its worker")
+        else:
+            fail(session, job, outcome.get("error") or "failed")
+
+    def _forget(self, job_id: int) -> None:
+        with self._lock:
+            self._attempts.pop(job_id, None)
 
     def _retry_or_fail(self, session: Session, job: Job, why: str) -> None:
         if job.attempts < self.settings.job_max_attempts:
             move(session, job, JobState.QUEUED,
                  log=append_log(job.log, f"attempt {job.attempts} lost: {why}; queued again"))
         else:
-            self._fail(session, job, f"{why}; gave up after {job.attempts} attempts "
-                                     f"(setting job_max_attempts)")
+            fail(session, job, f"{why}; gave up after {job.attempts} attempts "
+                               f"(setting job_max_attempts)")
 
     def _discard(self, attempt: _Attempt, outcome: dict, owned: bool) -> None:
         """What an attempt left after its job was cancelled or failed meanwhile."""
@@ -441,61 +456,12 @@ class JobRunner:
             if now > attempt.started + attempt.timeout + TIMEOUT_GRACE_SECONDS:
                 job = session.get(Job, attempt.job_id)
                 if job is not None and state_of(job) is JobState.RUNNING:
-                    self._fail(session, job, f"timed out after {attempt.timeout:g} s (its "
-                                             "worker was restarted to stop it)")
+                    fail(session, job, f"timed out after {attempt.timeout:g} s (its "
+                                       "worker was restarted to stop it)")
                 self._flag_stop(attempt)
                 attempt.stop_by = now
                 stuck.append((attempt, "ran past its timeout"))
         return stuck
-
-    def _intake(self, session: Session) -> None:
-        """Pending jobs become queued, or wait for their sample's pre-process."""
-        for job in session.scalars(select(Job).where(Job.state == JobState.PENDING.value)
-                                   .order_by(Job.id)):
-            if job.kind == JobKind.ANALYSIS and self._needs_preprocess(session, job):
-                move(session, job, JobState.WAITING)
-            else:
-                move(session, job, JobState.QUEUED)
-        for job in session.scalars(select(Job).where(Job.state == JobState.WAITING.value)
-                                   .order_by(Job.id)):
-            sample = session.get(Sample, job.sample_id) if job.sample_id else None
-            if sample is None:
-                self._fail(session, job, "its sample was deleted")
-            elif sample.preprocessed_path and sample.preprocess_state == "done":
-                move(session, job, JobState.QUEUED)
-            elif sample.preprocess_state in ("failed", "cancelled") and \
-                    self._preprocess_job(session, job.sample_id) is None:
-                self._fail(session, job, self._preprocess_error(session, sample))
-
-    def _needs_preprocess(self, session: Session, job: Job) -> bool:
-        """Whether the sample of an analysis waits for a pre-process (queued here if so)."""
-        sample = session.get(Sample, job.sample_id) if job.sample_id else None
-        if sample is None or sample.preprocess_id is None:
-            return False
-        if sample.preprocess_state == "done" and sample.preprocessed_path:
-            return False
-        if self._preprocess_job(session, sample.id) is None:
-            preprocess = Job(kind=JobKind.PRE_PROCESS.value, user_id=job.user_id,
-                             set_id=job.set_id, sample_id=sample.id)
-            session.add(preprocess)
-            session.flush()
-            move(session, preprocess, JobState.QUEUED)
-        return True
-
-    @staticmethod
-    def _preprocess_job(session: Session, sample_id: int) -> Job | None:
-        return session.scalar(select(Job).where(
-            Job.kind == JobKind.PRE_PROCESS.value, Job.sample_id == sample_id,
-            Job.state.in_([s.value for s in ACTIVE])).limit(1))
-
-    @staticmethod
-    def _preprocess_error(session: Session, sample: Sample) -> str:
-        last = session.scalar(select(Job).where(
-            Job.kind == JobKind.PRE_PROCESS.value, Job.sample_id == sample.id)
-            .order_by(Job.id.desc()).limit(1))
-        reason = (last.error if last is not None and last.error else sample.preprocess_state)
-        job = f" (job {last.id})" if last is not None else ""
-        return f"pre-process of sample {sample.id} {sample.preprocess_state}{job}: {reason}"
 
     def _free_slots(self) -> int:
         try:
@@ -519,11 +485,20 @@ class JobRunner:
                                      .order_by(Job.id).limit(1))
                 if job is None:
                     return
-                kind = get_kind(job.kind)
                 try:
+                    kind = get_kind(job.kind)
                     spec = kind.prepare(session, job, self.paths)
+                except LookupError:
+                    fail(session, job, f"no job kind {job.kind!r} in this version of "
+                                       "the lab")
+                    continue
                 except VidjilError as error:
-                    self._fail(session, job, str(error))
+                    fail(session, job, str(error))
+                    continue
+                except Exception as error:  # a bug: fail this job, keep the queue moving
+                    log.exception("preparing job %d", job.id)
+                    fail(session, job, f"internal error preparing the job "
+                                       f"({type(error).__name__}: {error})")
                     continue
                 move(session, job, JobState.RUNNING)
                 attempt_number = job.attempts

@@ -37,7 +37,7 @@ from vidjil_kernel.db.rights import (
     require_record_right,
     require_set_right,
 )
-from vidjil_kernel.db.rights.core import set_filter
+from vidjil_kernel.db.rights.core import is_admin, set_filter
 from vidjil_kernel.db.services import launch_analysis
 from vidjil_kernel.db.views import ResultView
 from vidjil_kernel.exceptions import Conflict, NotFound, UsageError
@@ -207,7 +207,7 @@ def list_jobs(session: Session, actor: Actor, *, state: str | None = None,
     """Jobs on sets the actor can read (all jobs for admins), newest first."""
     query = select(Job).order_by(Job.id.desc()).limit(limit)
     readable = select(SampleSet.id).where(set_filter(actor, Right.READ))
-    if not (actor is not None and actor.active and actor.is_admin):
+    if not is_admin(actor):  # jobs without a set (deleted) are for admins only
         query = query.where(Job.set_id.in_(readable.scalar_subquery()))
     if state is not None:
         if state not in {s.value for s in JobState}:
