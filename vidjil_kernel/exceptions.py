@@ -112,3 +112,15 @@ class SchemaMismatch(VidjilError):
     """The database was made by another version of the lab."""
 
     exit_code = 4
+
+
+class ConfigError(VidjilError):
+    """An analysis config (or a pre-process) cannot be used as written; names it and the option."""
+
+
+class DiskFull(VidjilError):
+    """The data directory is below its free-space threshold: uploads and launches wait."""
+
+
+class LeaseHeld(VidjilError):
+    """Another job runner dispatches this lab's jobs (one runner per database)."""

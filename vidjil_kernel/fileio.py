@@ -85,6 +85,15 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     return Path(path)
 
 
+def move_durably(temporary: str | os.PathLike, path: str | os.PathLike) -> Path:
+    """Make a file another program wrote durable (fsync), then rename it over ``path``."""
+    with open(temporary, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync_directory(Path(path).parent)
+    return Path(path)
+
+
 def _mode_for(path: Path) -> int:
     """Keep the permissions of the file being replaced; else the umask's default."""
     try:

@@ -183,7 +183,7 @@ def test_launch_queues_a_result_and_a_job_per_sample(session: Session, lab) -> N
     assert sorted(result.sample_id for result in results) == sorted(samples)
     for result in results:
         job = session.get(Job, result.job_id)
-        assert (job.kind, job.state, job.attempts, job.progress) == ("analysis", "queued", 0, 0)
+        assert (job.kind, job.state, job.attempts, job.progress) == ("analysis", "pending", 0, 0)
         assert (job.result_id, job.sample_id, job.set_id) == (result.id, result.sample_id,
                                                               patient)
         assert job.user_id == lab.clinician.id and job.created_at.tzinfo is not None

@@ -21,15 +21,19 @@ from vidjil_kernel.exceptions import VidjilError
 
 #: subcommand name -> "module:attribute" of its click command
 COMMANDS: dict[str, str] = {
+    "config": "vidjil_kernel.cli.configs:config",
     "db": "vidjil_kernel.cli.db:db",
     "designate": "vidjil_kernel.cli.designate:designate",
     "detect": "vidjil_kernel.cli.detect:detect",
     "germline": "vidjil_kernel.cli.germline:germline",
     "group": "vidjil_kernel.cli.groups:group",
+    "job": "vidjil_kernel.cli.jobs:job",
+    "runner": "vidjil_kernel.cli.runner:runner",
     "set": "vidjil_kernel.cli.sets:set_",
     "simulate": "vidjil_kernel.cli.simulate:simulate",
     "up": "vidjil_kernel.cli.up:up",
     "user": "vidjil_kernel.cli.users:user",
+    "worker": "vidjil_kernel.cli.workers:worker",
 }
 
 

@@ -6,12 +6,18 @@ import math
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from vidjil_kernel.exceptions import UsageError
 from vidjil_kernel.settings import load_settings
+
+if TYPE_CHECKING:
+    from vidjil_kernel.detect.pipeline import DetectOptions
+    from vidjil_kernel.germline import Preset
 
 READS_SUFFIXES = (".fastq", ".fq", ".fasta", ".fa", ".fna", ".txt")
 
@@ -88,33 +94,19 @@ def detect(reads: tuple[str, ...], preset_spec: str | None, v_files: tuple[str, 
     Writes, per input, OUT_DIR/<name>.vidjil (Vidjil web client format) and
     OUT_DIR/<name>.airr.tsv (AIRR rearrangements, one row per clone).
     """
-    from vidjil_kernel.detect.pipeline import DetectOptions, Detector
+    from vidjil_kernel.detect.pipeline import Detector
     from vidjil_kernel.detect.run import analyse_file
     from vidjil_kernel.detect.warmup import ensure_compiled
-    from vidjil_kernel.germline import custom_preset, load_preset
 
-    if preset_spec and (v_files or j_files or d_files):
-        raise UsageError("give either -g PRESET or custom germline files -V/-D/-J, not both")
     if reads.count("-") > 1:
         raise UsageError("standard input ('-') can be read only once")
     stems = [output_stem(r) for r in reads]
     if len(set(stems)) != len(stems):
         raise UsageError("two inputs would write the same outputs: "
                          + ", ".join(sorted({s for s in stems if stems.count(s) > 1})))
-    if window != "all" and 0 < window < 10:
-        raise UsageError(f"window {window} is too short (at least 10 nt, or 'all')")
-    if v_files or j_files or d_files:
-        preset = custom_preset(list(v_files), list(d_files), list(j_files))
-    else:
-        directory = germline_dir or load_settings().germline_dir
-        preset = load_preset(preset_spec or "homo-sapiens", directory)
-    options = DetectOptions(
-        window=0 if window == "all" else int(window),
-        evalue=math.inf if evalue == "all" else float(evalue),
-        min_reads=min_reads,
-        max_designations=None if max_designations == "all" else int(max_designations),
-        unexpected=unexpected,
-    )
+    options = detect_options(window, evalue, min_reads, max_designations, unexpected)
+    preset = detect_preset(preset_spec, v_files, d_files, j_files,
+                           germline_dir or load_settings().germline_dir)
     ensure_compiled(preset)
     detector = Detector(preset, options)
     commandline = shlex.join(["vidjil", *sys.argv[1:]])
@@ -131,3 +123,31 @@ def detect(reads: tuple[str, ...], preset_spec: str | None, v_files: tuple[str, 
                        f"{len(result.clones)} clones"
                        + (f"; top: {top.reads} reads {top.locus} {top.name}" if top else "")
                        + f" -> {out_dir / stem}.vidjil", err=True)
+
+
+def detect_options(window: int | str, evalue: float | str, min_reads: int,
+                   max_designations: int | str, unexpected: bool) -> DetectOptions:
+    """The engine's options from this command's option values (analysis configs use it too)."""
+    from vidjil_kernel.detect.pipeline import DetectOptions
+
+    if window != "all" and 0 < int(window) < 10:
+        raise UsageError(f"window {window} is too short (at least 10 nt, or 'all')")
+    return DetectOptions(
+        window=0 if window == "all" else int(window),
+        evalue=math.inf if evalue == "all" else float(evalue),
+        min_reads=min_reads,
+        max_designations=None if max_designations == "all" else int(max_designations),
+        unexpected=unexpected,
+    )
+
+
+def detect_preset(preset_spec: str | None, v_files: Sequence[str], d_files: Sequence[str],
+                  j_files: Sequence[str], germline_dir: Path) -> Preset:
+    """The germline of ``-g`` or of ``-V/-D/-J`` (built sequences required)."""
+    from vidjil_kernel.germline import custom_preset, load_preset
+
+    if preset_spec and (v_files or j_files or d_files):
+        raise UsageError("give either -g PRESET or custom germline files -V/-D/-J, not both")
+    if v_files or j_files or d_files:
+        return custom_preset(list(v_files), list(d_files), list(j_files))
+    return load_preset(preset_spec or "homo-sapiens", germline_dir)

@@ -12,7 +12,7 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from vidjil_kernel.detect.index import KmerIndex, build_index
 from vidjil_kernel.detect.merge import find_parents, resolve_roots
 from vidjil_kernel.detect.windows import WindowTable
 from vidjil_kernel.germline import Preset
-from vidjil_kernel.reads import BatchReader
+from vidjil_kernel.reads import BatchReader, ReadBatch
 from vidjil_kernel.results import Clone, Designation, SampleResult
 
 UNEXPECTED = "xxx"
@@ -136,6 +136,52 @@ def _reverse_complement(sequence: str) -> str:
     return sequence.translate(str.maketrans("ACGTN", "TGCAN"))[::-1]
 
 
+class _Pass:
+    """What one pass over the reads accumulates: the window table, counts, progress."""
+
+    def __init__(self, detector: Detector, total_bytes: int | None,
+                 progress: Callable[[Progress], None] | None,
+                 per_read: Callable[[ReadAssignment], None] | None) -> None:
+        self.detector = detector
+        self.state = Progress(total_bytes=total_bytes)
+        self.progress = progress
+        self.per_read = per_read
+        self.table: WindowTable | None = None
+        self.reasons = np.zeros(len(affect.REASONS) + 1, np.int64)
+        self.by_system = np.zeros(len(detector.systems), np.int64)
+
+    def add(self, batch: ReadBatch, calls: dict[str, np.ndarray], bytes_done: int) -> None:
+        detector = self.detector
+        if self.table is None:
+            self.table = WindowTable(batch.qual is not None, detector.options.window)
+        rows = self.table.add(batch.seq, batch.qual, batch.offsets, calls)
+        analysed = calls["status"] == affect.ANALYSED
+        self.reasons += np.bincount(calls["status"], minlength=len(self.reasons))
+        self.by_system += np.bincount(detector.system_of_rec[calls["rec"][analysed]],
+                                      minlength=len(detector.systems))
+        self.state.reads += batch.n
+        self.state.analysed += int(analysed.sum())
+        self.state.bytes_done = bytes_done
+        if self.per_read is not None:
+            self.per_read(ReadAssignment(batch.names, batch.name_offsets, rows,
+                                         calls["strand"] < 0))
+        if self.progress is not None:
+            self.progress(self.state)
+
+    def finish(self, source: str | os.PathLike, commandline: str | None) -> DetectionRun:
+        detector = self.detector
+        table = self.table
+        if table is None:
+            table = WindowTable(False, detector.options.window, rows=1, arena=1)
+        self.state.done = True
+        if self.progress is not None:
+            self.progress(self.state)
+        roots = detector._merge(table)
+        result, clone_rows = detector._result(source, table, roots, self.reasons,
+                                              self.by_system, self.state, commandline)
+        return DetectionRun(result, table, roots, clone_rows)
+
+
 class Detector:
     """Detects V(D)J recombinations and clones in reads, for one preset and options."""
 
@@ -238,40 +284,32 @@ class Detector:
             commandline: str | None = None) -> DetectionRun:
         """Analyse one reads file (or ``-``); clones are not designated yet (``designate``)."""
         reader = BatchReader(source, batch_reads=self.options.batch_reads)
-        state = Progress(total_bytes=reader.total_bytes)
-        table: WindowTable | None = None
-        reasons = np.zeros(len(affect.REASONS) + 1, np.int64)
-        by_system = np.zeros(len(self.systems), np.int64)
+        counting = _Pass(self, reader.total_bytes, progress, per_read)
         expected_reads: float | None = None
         with reader:
             for batch in reader:
                 if expected_reads is None:
                     expected_reads = self._expected_reads(reader)
                 calls = self.affect(batch.seq, batch.offsets, expected_reads)
-                if table is None:
-                    table = WindowTable(batch.qual is not None, self.options.window)
-                rows = table.add(batch.seq, batch.qual, batch.offsets, calls)
-                analysed = calls["status"] == affect.ANALYSED
-                reasons += np.bincount(calls["status"], minlength=len(reasons))
-                by_system += np.bincount(self.system_of_rec[calls["rec"][analysed]],
-                                         minlength=len(self.systems))
-                state.reads += batch.n
-                state.analysed += int(analysed.sum())
-                state.bytes_done = reader.bytes_read
-                if per_read is not None:
-                    per_read(ReadAssignment(batch.names, batch.name_offsets, rows,
-                                            calls["strand"] < 0))
-                if progress is not None:
-                    progress(state)
-        if table is None:
-            table = WindowTable(False, self.options.window, rows=1, arena=1)
-        state.done = True
-        if progress is not None:
-            progress(state)
-        roots = self._merge(table)
-        result, clone_rows = self._result(source, table, roots, reasons, by_system, state,
-                                          commandline)
-        return DetectionRun(result, table, roots, clone_rows)
+                counting.add(batch, calls, reader.bytes_read)
+        return counting.finish(source, commandline)
+
+    def run_calls(self, source: str | os.PathLike,
+                  batches: Iterable[tuple[ReadBatch, dict[str, np.ndarray], int]], *,
+                  total_bytes: int | None = None,
+                  progress: Callable[[Progress], None] | None = None,
+                  per_read: Callable[[ReadAssignment], None] | None = None,
+                  commandline: str | None = None) -> DetectionRun:
+        """``run`` on calls already made: (batch, its ``affect`` calls, input bytes done so far).
+
+        Fed every batch of ``source`` in input order, with calls made with the whole
+        input's read count, it gives the result ``run`` gives (``detect.chunks``
+        makes the calls of pieces of a file on several workers).
+        """
+        counting = _Pass(self, total_bytes, progress, per_read)
+        for batch, calls, bytes_done in batches:
+            counting.add(batch, calls, bytes_done)
+        return counting.finish(source, commandline)
 
     def locus_of_row(self, table: WindowTable, row: int) -> str:
         return self.systems[self.system_of_rec[table.row_rec[row]]]

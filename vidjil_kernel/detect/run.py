@@ -1,10 +1,10 @@
 """Analyse one reads file into its output files, with a progress bar.
 
-This is what `vidjil detect` and the jobs layer call: detection, designation of
-the top clones, then ``<stem>.vidjil``, ``<stem>.airr.tsv`` and, on request,
-``<stem>.reads.airr.tsv``.  Per-read calls are spooled to a temporary file during
-the pass (clones are only known at its end), so memory stays independent of the
-number of reads.
+This is what `vidjil detect` and the jobs layer call (``analyse_split`` for an
+input detected in chunks): detection, designation of the top clones, then
+``<stem>.vidjil``, ``<stem>.airr.tsv`` and, on request, ``<stem>.reads.airr.tsv``.
+Per-read calls are spooled to a temporary file during the pass (clones are only
+known at its end), so memory stays independent of the number of reads.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vidjil_kernel.detect.chunks import SplitInput, combined_batches
 from vidjil_kernel.detect.pipeline import DetectionRun, Detector, Progress, ReadAssignment
 from vidjil_kernel.formats.airr import ReadAirrWriter, write_airr
 from vidjil_kernel.formats.vidjil import write_vidjil
@@ -86,13 +87,35 @@ def progress_bar(total_bytes: int | None, quiet: bool) -> Callable[[Progress], N
 
 def analyse_file(detector: Detector, source: str, out_dir: Path, stem: str, *,
                  per_read: bool = False, quiet: bool = True,
-                 commandline: str | None = None) -> SampleResult:
-    """Detect, designate and write the outputs of one input; returns its result."""
+                 commandline: str | None = None,
+                 progress: Callable[[Progress], None] | None = None) -> SampleResult:
+    """Detect, designate and write the outputs of one input; returns its result.
+
+    ``progress`` replaces the progress bar (the jobs layer reports to the lab).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     spool = PerReadSpool(out_dir) if per_read else None
     total = None if source == "-" else os.path.getsize(source) if os.path.isfile(source) else None
-    run = detector.run(source, progress=progress_bar(total, quiet),
+    run = detector.run(source, progress=progress or progress_bar(total, quiet),
                        per_read=spool.add if spool else None, commandline=commandline)
+    return write_outputs(detector, run, out_dir, stem, spool)
+
+
+def analyse_split(detector: Detector, split: SplitInput, out_dir: Path, stem: str, *,
+                  per_read: bool = False, commandline: str | None = None,
+                  progress: Callable[[Progress], None] | None = None) -> SampleResult:
+    """``analyse_file`` for an input split into chunks whose calls are made (``detect.chunks``)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spool = PerReadSpool(out_dir) if per_read else None
+    run = detector.run_calls(split.source, combined_batches(split),
+                             total_bytes=split.total_bytes, progress=progress,
+                             per_read=spool.add if spool else None, commandline=commandline)
+    return write_outputs(detector, run, out_dir, stem, spool)
+
+
+def write_outputs(detector: Detector, run: DetectionRun, out_dir: Path, stem: str,
+                  spool: PerReadSpool | None) -> SampleResult:
+    """Designate the top clones, then write ``<stem>.vidjil``, ``.airr.tsv`` (and per-read)."""
     detector.designate(run)
     write_vidjil(run.result, out_dir / f"{stem}.vidjil")
     write_airr(run.result, out_dir / f"{stem}.airr.tsv")

@@ -249,6 +249,23 @@ def read_airr(path: str | os.PathLike) -> list[Clone]:
     return clones
 
 
+def read_airr_result(path: str | os.PathLike, *, producer: str = "",
+                     commandline: str = "") -> SampleResult:
+    """An AIRR rearrangement TSV (one row per clone) as a sample result.
+
+    The file has no read totals: the reads of its clones stand for the analysed
+    (and total) reads, per locus too.  Clones come most abundant first.
+    """
+    ranked = sorted(read_airr(path), key=lambda clone: (-clone.reads, clone.id))
+    by_locus: dict[str, int] = {}
+    for clone in ranked:
+        by_locus[clone.locus] = by_locus.get(clone.locus, 0) + clone.reads
+    total = sum(by_locus.values())
+    return SampleResult(original_name=Path(path).name, producer=producer, timestamp="",
+                        commandline=commandline, total_reads=total, analysed_reads=total,
+                        reads_by_locus=by_locus, reasons={}, clones=ranked)
+
+
 class _RowReader:
     """Turns one AIRR row into a ``Clone``, naming the column at fault."""
 

@@ -35,9 +35,10 @@ Numbers that are not finite (NaN, infinity) are written as null (JSON has no
 NaN) and read back as NaN.
 
 Multi-sample (fused) files hold one value per sample in every per-sample
-array; ``read_vidjil_samples`` returns one ``SampleResult`` per sample, each
-with the clones seen in that sample (reads > 0), so the jobs layer can fuse
-and split freely.  ``read_vidjil`` reads single-sample files.
+array (``vidjil_samples_dict`` builds them); ``read_vidjil_samples`` returns
+one ``SampleResult`` per sample, each with the clones seen in that sample
+(reads > 0), so the jobs layer can fuse and split freely.  ``read_vidjil`` reads
+single-sample files.
 """
 
 from __future__ import annotations
@@ -116,6 +117,64 @@ def vidjil_dict(result: SampleResult) -> dict:
             for field, index_key in DIVERSITY_KEYS.items()}
     if result.warnings:
         data["warn"] = [warning_to_json(text) for text in result.warnings]
+    return data
+
+
+def vidjil_samples_dict(samples: list[SampleResult], clones: list[Clone]) -> dict:
+    """The JSON object of a multi-sample ``.vidjil`` file (a fused set).
+
+    ``clones`` give each clone's fields (sequence, designation, ``top``); its read
+    count and average read length in each sample come from that sample's clone of
+    the same id (0 and null where the sample does not have it).  Every per-sample
+    array holds one value per sample, in the order of ``samples``.
+    """
+    number = len(samples)
+    loci = list(dict.fromkeys(locus for sample in samples for locus in sample.reads_by_locus))
+    loci += [locus for locus in dict.fromkeys(clone.locus for clone in clones)
+             if locus not in loci]
+    reasons = list(dict.fromkeys(reason for sample in samples for reason in sample.reasons))
+    by_id = [{clone.id: clone for clone in sample.clones} for sample in samples]
+    data: dict = {
+        "producer": samples[0].producer if samples else "",
+        "timestamp": max((sample.timestamp for sample in samples), default=""),
+        "vidjil_json_version": FORMAT_VERSION,
+        "samples": {
+            "number": number,
+            "original_names": [sample.original_name for sample in samples],
+            "producer": [sample.producer for sample in samples],
+            "timestamp": [sample.timestamp for sample in samples],
+            "run_timestamp": [sample.timestamp for sample in samples],
+            "commandline": [sample.commandline for sample in samples],
+            "log": ["\n".join(sample.log) for sample in samples],
+            "preset": [sample.preset for sample in samples],
+        },
+        "reads": {
+            "total": [sample.total_reads for sample in samples],
+            "segmented": [sample.analysed_reads for sample in samples],
+            "germline": {locus: [sample.reads_by_locus.get(locus, 0) for sample in samples]
+                         for locus in loci},
+            NOT_ANALYSED: {reason: [sample.reasons.get(reason, 0) for sample in samples]
+                           for reason in reasons},
+        },
+        "clones": [],
+    }
+    for clone in clones:
+        item = _clone_dict(clone)
+        present = [index.get(clone.id) for index in by_id]
+        item["reads"] = [found.reads if found else 0 for found in present]
+        item["_average_read_length"] = [_number(found.average_read_length) if found else None
+                                        for found in present]
+        data["clones"].append(item)
+    indices = list(dict.fromkeys(locus for sample in samples for locus in sample.diversity))
+    if indices:
+        data["diversity"] = {
+            _diversity_key(index_key, locus): [
+                _number(getattr(sample.diversity[locus], field))
+                if locus in sample.diversity else None for sample in samples]
+            for locus in indices for field, index_key in DIVERSITY_KEYS.items()}
+    warnings = list(dict.fromkeys(text for sample in samples for text in sample.warnings))
+    if warnings:
+        data["warn"] = [warning_to_json(text) for text in warnings]
     return data
 
 

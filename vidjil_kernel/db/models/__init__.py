@@ -11,7 +11,14 @@ from vidjil_kernel.db.models.accounts import (
 )
 from vidjil_kernel.db.models.configs import Config, ConfigAccess, PreProcess, PreProcessAccess
 from vidjil_kernel.db.models.journal import AuditEntry, Notification, NotificationRead
-from vidjil_kernel.db.models.results import Analysis, FusedResult, Job, Result, RunState
+from vidjil_kernel.db.models.results import (
+    Analysis,
+    FusedResult,
+    Job,
+    Result,
+    RunnerLease,
+    RunState,
+)
 from vidjil_kernel.db.models.sets import (
     SET_CLASSES,
     GenericSet,
@@ -29,6 +36,6 @@ __all__ = [
     "PUBLIC_GROUP", "SET_CLASSES", "Analysis", "AuditEntry", "Config", "ConfigAccess",
     "FusedResult", "GenericSet", "Group", "GroupKind", "GroupRight", "Job", "Membership",
     "Notification", "NotificationRead", "Patient", "PreProcess", "PreProcessAccess", "Result",
-    "Right", "Run", "RunState", "Sample", "SampleSet", "SampleTag", "SetAccess", "SetKind",
-    "SetSample", "SetTag", "Tag", "User",
+    "Right", "Run", "RunnerLease", "RunState", "Sample", "SampleSet", "SampleTag", "SetAccess",
+    "SetKind", "SetSample", "SetTag", "Tag", "User",
 ]

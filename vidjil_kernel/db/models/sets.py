@@ -113,6 +113,8 @@ class Sample(Base):
         ForeignKey("preprocess.id", ondelete="RESTRICT")
     )
     preprocess_state: Mapped[str | None] = mapped_column(String(16))
+    #: the pre-process's output, the input of analyses once it is done
+    preprocessed_path: Mapped[str | None] = mapped_column(String(1024))
     from_file_source: Mapped[bool] = mapped_column(Boolean, default=False)
 
     sets: Mapped[list[SampleSet]] = relationship(

@@ -6,7 +6,7 @@
 | save an analysis (annotations)          | ``save`` on the set                   |
 | read results, fused results, analyses   | ``read`` on the set (sample)          |
 
-Launching writes a queued ``Result`` and a queued ``Job`` per sample; the
+Launching writes a queued ``Result`` and a pending ``Job`` per sample; the
 jobs layer picks queued jobs up and owns their state machine from there.
 """
 

@@ -1,0 +1,246 @@
+"""Benchmark of the job layer: scaling over workers, and its cost over the bare engine.
+
+    python bench/jobs.py                       # 20 samples of 200,000 reads
+    python bench/jobs.py --samples 4 --reads 50000 --work /tmp/jobs-bench
+
+1. **engine**: the samples analysed one after the other in this process by
+   ``analyse_file`` with one detector (what a worker does, without the job layer);
+2. **jobs, 1 worker** and **jobs, 2 workers**: a lab with the samples in one set,
+   launched with the same config, run by a ``JobRunner`` on a local cluster of
+   that many workers, timed until every analysis is recorded as completed (fuses
+   of the set, which the engine run does not do, are timed apart).
+
+With ``--big READS``, also one sample of READS reads on 2 workers, in one piece
+and in 4 chunks (``job_chunk_reads``): wall times and whether the results are equal.
+
+Each run starts warm: the detector is built (engine) or the workers have
+analysed a small sample (jobs) before the clock starts.  Printed: wall time, the
+CPU time of this process and of the workers, the scaling ratio (1 worker / 2
+workers, target >= 1.8) and the job layer's overhead (1 worker / engine - 1,
+target <= 5%).  The machine may be shared: CPU times show what the wall times
+hide, and the load average is printed before each run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_WORK = "/tmp/vidjil-bench-jobs"
+if __name__ == "__main__":  # one numba cache for this process and the workers, set first
+    _work = sys.argv[sys.argv.index("--work") + 1] if "--work" in sys.argv else DEFAULT_WORK
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(_work) / "numba-cache"))
+
+# (imports below come after NUMBA_CACHE_DIR is set: numba reads it on import)
+import argparse  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import time  # noqa: E402
+
+import psutil  # noqa: E402
+
+from vidjil_kernel.db import SYSTEM, new_session_factory, session_scope  # noqa: E402
+from vidjil_kernel.db import services as svc  # noqa: E402
+from vidjil_kernel.detect.run import analyse_file  # noqa: E402
+from vidjil_kernel.jobs import JobRunner, launch  # noqa: E402
+from vidjil_kernel.jobs.engine import cached_detector  # noqa: E402
+from vidjil_kernel.settings import load_settings  # noqa: E402
+from vidjil_kernel.simulate import SimulationSpec, simulate  # noqa: E402
+
+PARAMETERS = "-g homo-sapiens"
+LOCI = (("IGH", 1.0), ("IGK", 1.0), ("TRG", 1.0), ("TRB", 1.0))
+
+
+def simulated_samples(work: Path, count: int, reads: int, germline_dir: Path) -> list[Path]:
+    """``count`` samples (made once, kept in ``work``), different clones in each."""
+    out = work / f"samples-{reads}"
+    paths = []
+    for number in range(1, count + 1):
+        path = out / f"s{number:02d}.fastq.gz"
+        if not path.is_file():
+            spec = SimulationSpec(loci=LOCI, reads=reads, mode="diagnosis", seed=100 + number,
+                                  name=f"s{number:02d}", germline_dir=germline_dir)
+            simulate(spec, out)
+        paths.append(path)
+    return paths
+
+
+def _cpu(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def run_engine(samples: list[Path], out: Path, germline_dir: Path) -> dict:
+    detector = cached_detector(str(germline_dir), "bench", PARAMETERS)
+    analyse_file(detector, str(samples[0]), out / "warm", "warm")
+    me = psutil.Process()
+    cpu, start, thread = _cpu([me]), time.perf_counter(), time.thread_time()
+    for path in samples:
+        analyse_file(detector, str(path), out / path.name, "result", commandline="bench")
+    return {"wall": time.perf_counter() - start, "cpu": _cpu([me]) - cpu, "workers_cpu": 0.0,
+            "task_cpu": time.thread_time() - thread}
+
+
+def run_jobs(samples: list[Path], work: Path, germline_dir: Path, workers: int,
+             warm: Path, chunk_reads: int = 0, name: str = "") -> dict:
+    data = work / f"lab-{name or workers}"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    settings = load_settings(data_dir=data, db_url=f"sqlite:///{data / 'vidjil.sqlite'}",
+                             germline_dir=germline_dir, job_workers=workers,
+                             disk_min_free_gb=0.001, job_chunk_reads=chunk_reads)
+    factory = new_session_factory(settings)
+    with session_scope(factory) as session:
+        svc.create_group(session, SYSTEM, "bench", origin="bench")
+        bench_set = svc.create_set(session, SYSTEM, "generic", group="bench", name="bench",
+                                   origin="bench").id
+        warm_set = svc.create_set(session, SYSTEM, "generic", group="bench", name="warm",
+                                  origin="bench").id
+        config = svc.create_config(session, SYSTEM, "bench", name="bench",
+                                   parameters=PARAMETERS, origin="bench").id
+        for path in samples:
+            svc.add_sample(session, SYSTEM, [bench_set], original_name=path.name,
+                           stored_path=str(path), origin="bench")
+        for number in range(workers):
+            svc.add_sample(session, SYSTEM, [warm_set], original_name=f"warm{number}.fq.gz",
+                           stored_path=str(warm), origin="bench")
+    runner = JobRunner(settings, factory)
+    runner.start()
+    try:
+        _launch_and_wait(settings, factory, runner, warm_set, config)  # warm every worker
+        me = psutil.Process()
+        children = me.children(recursive=True)
+        cpu, workers_cpu, start = _cpu([me]), _cpu(children), time.perf_counter()
+        analysed, everything = _launch_and_wait(settings, factory, runner, bench_set, config)
+        return {"wall": analysed - start, "all_jobs": everything - start,
+                "cpu": _cpu([me]) - cpu, "workers_cpu": _cpu(children) - workers_cpu,
+                "task_cpu": _task_cpu(factory, bench_set),
+                "results": sorted((data / "results" / "samples").rglob("*.vidjil"))}
+    finally:
+        runner.stop()
+
+
+def _task_cpu(factory, set_id: int) -> float:  # noqa: ANN001
+    """CPU of the analyses' own threads on the workers, from their logs."""
+    from sqlalchemy import select
+
+    from vidjil_kernel.db.models import Job
+
+    with session_scope(factory) as session:
+        logs = session.scalars(select(Job.log).where(Job.set_id == set_id,
+                                                     Job.kind == "analysis"))
+        return sum(float(match) for log in logs
+                   for match in re.findall(r"\(([0-9.]+) s of CPU in the job's thread\)", log))
+
+
+def _launch_and_wait(settings, factory, runner, set_id: int, config: int) -> tuple[float, float]:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from vidjil_kernel.db.models import Job
+
+    with session_scope(factory) as session:
+        launched = [view.job_id for view in launch(session, SYSTEM, set_id, config,
+                                                   settings=settings, origin="bench")]
+    runner.wake()
+    analysed = None
+    while True:
+        with session_scope(factory) as session:
+            states = dict(session.execute(select(Job.id, Job.state)).all())
+        if analysed is None and all(states[job] == "completed" for job in launched):
+            analysed = time.perf_counter()
+        if any(state == "failed" for state in states.values()):
+            raise RuntimeError(f"a job failed: {states}")
+        if analysed is not None and all(s in ("completed", "cancelled") for s in
+                                        states.values()):
+            return analysed, time.perf_counter()
+        time.sleep(0.5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--reads", type=int, default=200_000)
+    parser.add_argument("--work", type=Path, default=Path(DEFAULT_WORK))
+    parser.add_argument("--big", type=int, default=0, metavar="READS",
+                        help="Also one sample of READS reads, in one piece and in 4 chunks.")
+    parser.add_argument("--skip-many", action="store_true",
+                        help="Only the --big measure.")
+    args = parser.parse_args()
+    germline_dir = load_settings().germline_dir
+    args.work.mkdir(parents=True, exist_ok=True)
+    loci = ", ".join(locus for locus, _ in LOCI)
+    print(f"simulating {args.samples} samples of {args.reads:,} reads ({loci}) in {args.work}",
+          flush=True)
+    warm = simulated_samples(args.work, 1, 5000, germline_dir)[0]
+    if not args.skip_many:
+        samples = simulated_samples(args.work, args.samples, args.reads, germline_dir)
+        many(samples, args, warm, germline_dir)
+    if args.big:
+        big(simulated_samples(args.work, 1, args.big, germline_dir), args, warm, germline_dir)
+
+
+def many(samples: list[Path], args: argparse.Namespace, warm: Path, germline_dir: Path) -> None:
+    runs = {}
+    print(f"engine, in this process ({_load()})", flush=True)
+    runs["engine"] = run_engine(samples, args.work / "engine", germline_dir)
+    for workers in (1, 2):
+        print(f"jobs, {workers} worker(s) ({_load()})", flush=True)
+        runs[f"jobs x{workers}"] = run_jobs(samples, args.work, germline_dir, workers, warm)
+    total_reads = args.samples * args.reads
+    print(f"\n{args.samples} samples x {args.reads:,} reads, config {PARAMETERS!r}, "
+          f"{os.cpu_count()} cores ({_load()})")
+    print(f"{'run':<12} {'wall s':>8} {'reads/s':>10} {'CPU here s':>11} {'CPU workers s':>14}"
+          f" {'CPU analyses s':>15} {'all jobs s':>11}")
+    for name, run in runs.items():
+        print(f"{name:<12} {run['wall']:>8.1f} {total_reads / run['wall']:>10,.0f} "
+              f"{run['cpu']:>11.1f} {run['workers_cpu']:>14.1f} {run['task_cpu']:>15.1f} "
+              f"{run.get('all_jobs', run['wall']):>11.1f}")
+    one, two, engine = runs["jobs x1"], runs["jobs x2"], runs["engine"]
+    print(f"\nscaling, 1 -> 2 workers (wall): {one['wall'] / two['wall']:.2f}x (target >= 1.8)")
+    print(f"job layer overhead over the engine, 1 worker (wall): "
+          f"{100 * (one['wall'] / engine['wall'] - 1):+.1f}% (target <= 5%)")
+    job_cpu = one["cpu"] + one["workers_cpu"]
+    print(f"job layer overhead over the engine, 1 worker (CPU of all processes): "
+          f"{100 * (job_cpu / engine['cpu'] - 1):+.1f}%")
+    print(f"CPU of the analyses' threads, 1 worker / engine: "
+          f"{100 * (one['task_cpu'] / engine['task_cpu'] - 1):+.1f}% (the engine's own work "
+          "on a loaded machine; the rest of the difference is the job layer and Dask)")
+
+
+def _comparable(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    data.pop("timestamp")
+    for key in ("timestamp", "run_timestamp", "commandline"):
+        data["samples"].pop(key)
+    return data
+
+
+def big(samples: list[Path], args: argparse.Namespace, warm: Path, germline_dir: Path) -> None:
+    runs = {}
+    for name, chunk_reads in (("one piece", 0), ("4 chunks", -(-args.big // 4))):
+        print(f"big sample, {name}, 2 workers ({_load()})", flush=True)
+        runs[name] = run_jobs(samples, args.work, germline_dir, 2, warm, chunk_reads,
+                              name=name.replace(" ", "-"))
+    print(f"\n1 sample x {args.big:,} reads, 2 workers ({_load()})")
+    for name, run in runs.items():
+        print(f"{name:<10} wall {run['wall']:>7.1f} s, CPU here {run['cpu']:.1f} s, "
+              f"CPU workers {run['workers_cpu']:.1f} s")
+    same = _comparable(runs["one piece"]["results"][0]) == \
+        _comparable(runs["4 chunks"]["results"][0])
+    print(f"speed-up of chunks: {runs['one piece']['wall'] / runs['4 chunks']['wall']:.2f}x; "
+          f"results equal: {same}")
+
+if __name__ == "__main__":
+    main()
