@@ -332,9 +332,8 @@ class Detector:
 
     def _expected_reads(self, reader: BatchReader) -> float:
         """Reads in the whole input, estimated from the part read (size unknown: a default)."""
-        if reader.total_bytes and reader.bytes_read:
-            return reader.records_read * reader.total_bytes / reader.bytes_read
-        return float(UNKNOWN_READS)
+        expected = reader.expected_records()
+        return float(UNKNOWN_READS) if expected is None else max(expected, reader.records_read)
 
     @staticmethod
     def _merge(table: WindowTable) -> np.ndarray:
