@@ -120,7 +120,7 @@ def test_affectation_matches_reference() -> None:
     affect.affect_batch(seq, offsets, main.table, main.seed.runs(), main.seed.span, main.plus,
                         main.minus, np.zeros(1, np.uint8), np.zeros((0, 3), np.int64), 0,
                         np.zeros(1, np.uint32), np.zeros(1, np.uint32), five, three,
-                        np.zeros(1, np.int32), main.load,
+                        np.zeros(1, np.int32), np.ones(1, np.bool_), main.load,
                         log_factor, 0.0, 20, *out)
     status, _, strand, _, _, log10_e, end5, _ = out
     assert (status == affect.ANALYSED).sum() > 60

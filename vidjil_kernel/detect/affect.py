@@ -206,17 +206,103 @@ def _place_window(center, length, w):
 
 
 @njit(cache=True, nogil=True)
+def _best_recombination(n, length, hit_start, hit_span, hit_plus, hit_minus, rec_five,
+                        rec_three, rec_rank, rec_first_pass, first_pass, load, log_factor,
+                        log_threshold, split):
+    """(recombination, strand, ln e-value, 5' end, 3' start) best explaining the hits.
+
+    Only recombinations with ``rec_first_pass`` set when ``first_pass`` (see
+    ``affect_batch``); recombination -1 when none has hits on both sides.
+    """
+    any_plus = np.uint32(0)
+    any_minus = np.uint32(0)
+    for h in range(n):
+        any_plus |= hit_plus[h]
+        any_minus |= hit_minus[h]
+    best_log_e = np.inf
+    best_rec = -1
+    best_strand = 0
+    best_end5 = -1
+    best_start3 = -1
+    for rec in range(rec_five.shape[0]):
+        if first_pass and not rec_first_pass[rec]:
+            continue
+        for strand in (1, -1):
+            present = any_plus if strand > 0 else any_minus
+            if not (present & rec_five[rec]) or not (present & rec_three[rec]):
+                continue
+            _best_split(n, length, strand, rec_five[rec], rec_three[rec], hit_start, hit_span,
+                        hit_plus if strand > 0 else hit_minus, split)
+            if split[0] == 0 or split[1] == 0:
+                continue
+            log5 = log_poisson_tail(split[0], split[2] * _side_load(rec_five[rec], load))
+            log3 = log_poisson_tail(split[1], split[3] * _side_load(rec_three[rec], load))
+            log_e = _log_add(log5, log3) + log_factor
+            if log_e <= log_threshold and best_log_e <= log_threshold:
+                better = rec_rank[rec] < rec_rank[best_rec] or (
+                    rec_rank[rec] == rec_rank[best_rec] and log_e < best_log_e)
+            else:
+                better = log_e < best_log_e
+            if better:
+                best_log_e = log_e
+                best_rec = rec
+                best_strand = strand
+                best_end5 = split[4]
+                best_start3 = split[5]
+    return best_rec, best_strand, best_log_e, best_end5, best_start3
+
+
+@njit(cache=True, nogil=True)
+def _reason(n, length, hit_plus, hit_minus, all_five, all_three, load, log_factor,
+            log_threshold, main_span):
+    """Why a read is not analysed: which side alone is significant, on which strand."""
+    positions = length - main_span + 1
+    side5 = 0
+    side3 = 0
+    for strand in (1, -1):
+        masks = hit_plus if strand > 0 else hit_minus
+        for side in range(2):
+            wanted = all_five if side == 0 else all_three
+            best_side = np.inf
+            for g in range(load.shape[0]):
+                if not (wanted & (1 << g)):
+                    continue
+                count = 0
+                for h in range(n):
+                    if masks[h] & (1 << g):
+                        count += 1
+                if count:
+                    best_side = min(best_side,
+                                    log_poisson_tail(count, positions * load[g]) + log_factor)
+            if best_side <= log_threshold:
+                if side == 0:
+                    side5 |= 1 if strand > 0 else 2
+                else:
+                    side3 |= 1 if strand > 0 else 2
+    if side5 and side3:
+        return AMBIGUOUS if (side5 & side3) else STRAND
+    if side5:
+        return ONLY_5
+    if side3:
+        return ONLY_3
+    return TOO_FEW
+
+
+@njit(cache=True, nogil=True)
 def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main_minus,
                  short_table, short_runs, short_span, short_plus, short_minus,
-                 rec_five, rec_three, rec_rank, load, log_factor, log_threshold, window,
-                 status, rec_out, strand_out, win_start, win_width, log10_evalue,
-                 end5_out, start3_out):
+                 rec_five, rec_three, rec_rank, rec_first_pass, load, log_factor,
+                 log_threshold, window, status, rec_out, strand_out, win_start, win_width,
+                 log10_evalue, end5_out, start3_out):
     """Affect every read of a batch (see the module docstring).
 
     Among recombinations significant for a read, the lowest ``rec_rank`` wins, then
     the lowest e-value: a V(D)J read also holds the evidence of a D-J or V-D one, so
     a V-J recombination (rank 0) is preferred to an incomplete one with a D on a side
-    (rank 1), and both to an unexpected one (rank 2).
+    (rank 1), and both to an unexpected one (rank 2).  So a first pass looks the read
+    up in the main index only and tries the V-J recombinations (``rec_first_pass``);
+    the short index and the other recombinations are needed only when none of them
+    is significant.
 
     ``window`` <= 0 takes the whole read as the window.  Outputs, per read: status
     (ANALYSED or a reason), recombination index, strand (+1/-1), window start and
@@ -232,12 +318,11 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
     hit_plus = np.empty(cap, np.uint32)
     hit_minus = np.empty(cap, np.uint32)
     split = np.empty(6, np.int64)
-    n_rec = rec_five.shape[0]
     all_five = np.uint32(0)
     all_three = np.uint32(0)
-    for r in range(n_rec):
-        all_five |= rec_five[r]
-        all_three |= rec_three[r]
+    for rec in range(rec_five.shape[0]):
+        all_five |= rec_five[rec]
+        all_three |= rec_three[rec]
     min_span = main_span if short_span == 0 else min(main_span, short_span)
     for r in range(n_reads):
         begin = offsets[r]
@@ -252,43 +337,20 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
         if length < min_span:
             status[r] = TOO_SHORT
             continue
-        n = _collect_hits(seq, begin, begin + length, main_table, main_runs, main_span,
-                          main_plus, main_minus, short_table, short_runs, short_span,
-                          short_plus, short_minus, hit_start, hit_span, hit_plus, hit_minus)
-        positions = length - main_span + 1
-        best_log_e = np.inf
         best_rec = -1
-        best_strand = 0
-        best_end5 = -1
-        best_start3 = -1
-        any_plus = np.uint32(0)
-        any_minus = np.uint32(0)
-        for h in range(n):
-            any_plus |= hit_plus[h]
-            any_minus |= hit_minus[h]
-        for rec in range(n_rec):
-            for strand in (1, -1):
-                present = any_plus if strand > 0 else any_minus
-                if not (present & rec_five[rec]) or not (present & rec_three[rec]):
-                    continue
-                _best_split(n, length, strand, rec_five[rec], rec_three[rec], hit_start,
-                            hit_span, hit_plus if strand > 0 else hit_minus, split)
-                if split[0] == 0 or split[1] == 0:
-                    continue
-                log5 = log_poisson_tail(split[0], split[2] * _side_load(rec_five[rec], load))
-                log3 = log_poisson_tail(split[1], split[3] * _side_load(rec_three[rec], load))
-                log_e = _log_add(log5, log3) + log_factor
-                if log_e <= log_threshold and best_log_e <= log_threshold:
-                    better = rec_rank[rec] < rec_rank[best_rec] or (
-                        rec_rank[rec] == rec_rank[best_rec] and log_e < best_log_e)
-                else:
-                    better = log_e < best_log_e
-                if better:
-                    best_log_e = log_e
-                    best_rec = rec
-                    best_strand = strand
-                    best_end5 = split[4]
-                    best_start3 = split[5]
+        best_log_e = np.inf
+        for first_pass in (True, False):
+            if not first_pass and short_span == 0 and best_rec >= 0:
+                break  # no short index: the first pass saw every hit
+            n = _collect_hits(seq, begin, begin + length, main_table, main_runs, main_span,
+                              main_plus, main_minus, short_table, short_runs,
+                              0 if first_pass else short_span, short_plus, short_minus,
+                              hit_start, hit_span, hit_plus, hit_minus)
+            best_rec, best_strand, best_log_e, best_end5, best_start3 = _best_recombination(
+                n, length, hit_start, hit_span, hit_plus, hit_minus, rec_five, rec_three,
+                rec_rank, rec_first_pass, first_pass, load, log_factor, log_threshold, split)
+            if best_rec >= 0 and best_log_e <= log_threshold:
+                break
         if best_rec >= 0 and best_log_e <= log_threshold:
             if window <= 0:
                 start, width = 0, length
@@ -306,35 +368,6 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
                 win_start[r] = start
                 win_width[r] = width
             continue
-        # not analysed: which side alone would be significant, on which strand
-        side5 = 0
-        side3 = 0
-        for strand in (1, -1):
-            for side in range(2):
-                wanted = all_five if side == 0 else all_three
-                best_side = np.inf
-                for g in range(load.shape[0]):
-                    if not (wanted & (1 << g)):
-                        continue
-                    count = 0
-                    masks = hit_plus if strand > 0 else hit_minus
-                    for h in range(n):
-                        if masks[h] & (1 << g):
-                            count += 1
-                    if count:
-                        best_side = min(best_side,
-                                        log_poisson_tail(count, positions * load[g]) + log_factor)
-                if best_side <= log_threshold:
-                    if side == 0:
-                        side5 |= 1 if strand > 0 else 2
-                    else:
-                        side3 |= 1 if strand > 0 else 2
-        if side5 and side3:
-            status[r] = AMBIGUOUS if (side5 & side3) else STRAND
-        elif side5:
-            status[r] = ONLY_5
-        elif side3:
-            status[r] = ONLY_3
-        else:
-            status[r] = TOO_FEW
+        status[r] = _reason(n, length, hit_plus, hit_minus, all_five, all_three, load,
+                            log_factor, log_threshold, main_span)
         log10_evalue[r] = best_log_e / LN10

@@ -54,6 +54,7 @@ class KmerIndex:
     recombinations: list[RecombinationSides]
     main: SeedTable
     short: SeedTable | None
+    short_mask: int = 0  # the groups (bits) indexed with the short seed
 
     @property
     def systems(self) -> list[str]:
@@ -147,4 +148,5 @@ def build_index(groups: dict[str, list[str]],
         recombinations=sides,
         main=build_seed_table(groups, main, main_seed, order),
         short=build_seed_table(groups, short, small_seed, order) if short else None,
+        short_mask=sum(1 << order.index(g) for g in short),
     )

@@ -197,6 +197,11 @@ class Detector:
         self.rank_of_rec = np.array(
             [2 if system == UNEXPECTED else int(_is_d(preset, five) or _is_d(preset, three))
              for system, five, three in recombinations], np.int32)
+        # V-J recombinations of the main index: tried before looking reads up in the short one
+        self.first_pass = np.array(
+            [rank == 0 and not (int(five) | int(three)) & self.index.short_mask
+             for rank, five, three in zip(self.rank_of_rec, self.five, self.three, strict=True)],
+            np.bool_)
         self.systems = self.index.systems
         short = self.index.short
         empty_table = np.zeros(1, np.uint8)
@@ -225,7 +230,8 @@ class Detector:
             "end5": np.empty(n, np.int32), "start3": np.empty(n, np.int32),
         }
         affect.affect_batch(
-            seq, offsets, *self._tables, self.five, self.three, self.rank_of_rec, self._load,
+            seq, offsets, *self._tables, self.five, self.three, self.rank_of_rec,
+            self.first_pass, self._load,
             self._log_factor(reads), math.log(self.options.evalue), self.options.window,
             calls["status"], calls["rec"], calls["strand"], calls["win_start"],
             calls["win_width"], calls["log10_evalue"], calls["end5"], calls["start3"])
