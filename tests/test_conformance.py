@@ -15,7 +15,6 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_DATA
 
 from vidjil_kernel.designate import designate_best
 from vidjil_kernel.designate.conformance import Report, known_names, run_collection
@@ -64,11 +63,11 @@ def _write_baseline(counts: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def report(germline_dir: Path) -> Report:
+def report(germline_dir: Path, shared_data: Path) -> Report:
     preset = load_preset("homo-sapiens", germline_dir)
     alleles = [a for file in preset.files for a in preset.alleles(file)]
     lengths = {a.name: len(a.sequence) for a in alleles}
-    result = run_collection(SHARED_DATA / "should-vdj",
+    result = run_collection(shared_data / "should-vdj",
                             lambda sequence: designate_sequence(sequence, preset),
                             known_names([a.name for a in alleles]), lengths)
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
