@@ -23,8 +23,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-
 from vidjil_kernel.detect.pipeline import DetectOptions, Detector
 from vidjil_kernel.germline import load_preset
 from vidjil_kernel.settings import load_settings
@@ -63,7 +61,7 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
     seconds = time.process_time() - started
     result, table = run.result, run.table
     root_locus = {}
-    clone_of_root = {row: clone for clone, row in zip(result.clones, run.clone_rows)}
+    clone_of_root = {row: clone for clone, row in zip(result.clones, run.clone_rows, strict=True)}
     true_count = Counter(truth_reads[name][0] for name in truth_reads if truth_reads[name][0])
 
     recombined = right_locus = noise = noise_called = 0
@@ -101,7 +99,7 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
         junction_ok += bool(designation.junction and designation.junction.nt == truth["junction"])
 
     top_errors = []
-    for clone, row in list(zip(result.clones, run.clone_rows))[:10]:
+    for clone, row in list(zip(result.clones, run.clone_rows, strict=True))[:10]:
         truth_id = majority.get(row)
         if truth_id:
             top_errors.append(abs(clone.reads - true_count[truth_id]) / true_count[truth_id])
@@ -159,7 +157,7 @@ def main() -> int:
     args = parser.parse_args()
     settings = load_settings()
     preset = load_preset("homo-sapiens", settings.germline_dir)
-    detector = Detector(preset, DetectOptions(min_reads=1, max_designations=None))
+    detector = Detector(preset, DetectOptions(min_reads=5, max_designations=None))
     with tempfile.TemporaryDirectory() as scratch:
         workdir = args.workdir or Path(scratch)
         passed = True

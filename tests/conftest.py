@@ -3,7 +3,7 @@
 - ``germline_dir``: the germline folder built by ``vidjil germline build`` (the
   README's test command builds it first; a missing build is a failure, not a skip).
 - ``human_preset``: path of ``homo-sapiens.g`` in it.
-- ``shared_data``: the ``../shared/data`` folder.
+- ``shared_data``: ``../shared/data``, the curated test data.
 - ``mariadb_server``: a private MariaDB for the whole session (``tests/mariadb_server.py``).
 """
 
@@ -31,8 +31,7 @@ SHARED_DATA = _find_shared_data()
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """``../shared/data`` (a fixture: test modules cannot import ``conftest`` by name, since
-    tests/db, tests/jobs and tests/lab have conftest modules of their own)."""
+    """``../shared/data``: the curated test data (see its README)."""
     return SHARED_DATA
 
 

@@ -14,7 +14,7 @@ def reverse_complement(sequence: str) -> str:
 def seed_code(kmer: str, shape: str) -> int | None:
     """Code of the kept bases of ``kmer`` (2 bits each, first base high), None with an N."""
     code = 0
-    for base, mark in zip(kmer, shape):
+    for base, mark in zip(kmer, shape, strict=True):
         if mark != "#":
             continue
         if base not in "ACGT":

@@ -1,7 +1,8 @@
 """Conformance: the curated designations of ``../shared/data/should-vdj`` (see its README).
 
-Every sequence is designated as the engine would (system chosen without the
-expected locus), scored against its header, and tallied per file and overall.
+Every sequence is designated as `vidjil designate` does (the k-mer detection
+chooses the system, never the expected locus), scored against its header, and
+tallied per file and overall.
 The run prints a table, writes ``build/conformance.json`` (every outcome) and
 fails when a count falls below ``tests/conformance_baseline.json``: the score
 never goes back.  After an improvement, raise the baseline with
@@ -16,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from vidjil_kernel.designate import designate_best
 from vidjil_kernel.designate.conformance import Report, known_names, run_collection
-from vidjil_kernel.germline import Preset, load_preset
+from vidjil_kernel.detect.pipeline import DetectOptions, Detector
+from vidjil_kernel.germline import load_preset
 from vidjil_kernel.results import Designation
 from vidjil_kernel.settings import SOURCE_ROOT
 
@@ -29,14 +30,9 @@ KEPT = ("right", "tagless_right", "genes_right", "alleles_right", "links_right",
         "junction_right")
 
 
-def designate_sequence(sequence: str, preset: Preset) -> Designation:
-    """The designation the pipeline gives a sequence whose system is unknown.
-
-    The system is the one whose designation explains the sequence best (``-2``
-    unexpected recombinations included); once the engine's k-mer detection is
-    here, this becomes its system choice followed by ``designate``.
-    """
-    return designate_best(sequence, preset, unexpected=True)
+def designate_sequence(detector: Detector, sequence: str) -> Designation:
+    """The designation `vidjil designate` gives a sequence: k-mer system, then DP."""
+    return detector.designate_sequences([sequence])[0][1]
 
 
 def regressions(counts: dict, baseline: dict) -> list[str]:
@@ -65,10 +61,11 @@ def _write_baseline(counts: dict) -> None:
 @pytest.fixture(scope="module")
 def report(germline_dir: Path, shared_data: Path) -> Report:
     preset = load_preset("homo-sapiens", germline_dir)
+    detector = Detector(preset, DetectOptions(unexpected=True))
     alleles = [a for file in preset.files for a in preset.alleles(file)]
     lengths = {a.name: len(a.sequence) for a in alleles}
     result = run_collection(shared_data / "should-vdj",
-                            lambda sequence: designate_sequence(sequence, preset),
+                            lambda sequence: designate_sequence(detector, sequence),
                             known_names([a.name for a in alleles]), lengths)
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     result.write_json(ARTIFACT)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import random
 
+import naive
 import numpy as np
 import pytest
 
-import naive
 from vidjil_kernel.detect import affect
 from vidjil_kernel.detect.encode import NUCLEOTIDE_CODE, encode, seed_codes
 from vidjil_kernel.detect.index import build_index

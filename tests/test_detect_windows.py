@@ -5,16 +5,16 @@ from __future__ import annotations
 import collections
 import random
 
+import naive
 import numpy as np
 import pytest
 
-import naive
 from vidjil_kernel.detect.consensus import consensus
 from vidjil_kernel.detect.diversity import diversity
 from vidjil_kernel.detect.merge import find_parents, resolve_roots
 from vidjil_kernel.detect.windows import READS_KEPT, WindowTable
 
-W = 20
+W = 50  # the default window; error merging needs windows longer than its segments
 
 
 def random_dna(rng: random.Random, n: int) -> str:
@@ -67,7 +67,7 @@ def test_counts_kept_reads_and_growth_match_a_counter() -> None:
         rows = add_reads(table, batch)
         assert all(table.window(row).decode() == naive.reverse_complement(r[0])[r[2]:r[2] + W]
                    if r[1] < 0 else table.window(row).decode() == r[0][r[2]:r[2] + W]
-                   for row, r in zip(rows, batch))
+                   for row, r in zip(rows, batch, strict=True))
     got = {table.window(r).decode(): int(table.row_count[r]) for r in range(table.n_rows)}
     assert got == dict(expected)
     for row in range(table.n_rows):
@@ -139,3 +139,15 @@ def test_diversity_extremes_and_a_known_value() -> None:
     mixed = diversity(np.array([2, 1, 1]))
     assert mixed.shannon == pytest.approx(-(0.5 * np.log(0.5) + 2 * 0.25 * np.log(0.25)))
     assert mixed.simpson == pytest.approx(1 - 2 / 12)
+
+
+def test_a_window_shifted_to_fit_short_reads_merges_into_its_clone() -> None:
+    """Reads ending inside the clone's window get a window shifted to fit them."""
+    rng = random.Random(8)
+    molecule = random_dna(rng, 30) + random_dna(rng, W) + random_dna(rng, 30)
+    table = WindowTable(True, W)
+    short = molecule[:30 + W - 4]  # stops 4 nt before the end of the clone's window
+    rows = add_reads(table, [(molecule, 1, 30, W)] * 20 + [(short, 1, len(short) - W, W)] * 3)
+    roots = merge(table)
+    assert table.window(rows[-1]) != table.window(rows[0])
+    assert roots[rows[-1]] == roots[rows[0]]

@@ -266,8 +266,9 @@ def test_malformed_input(tmp_path, name, content, where, words, compress):
     assert words in message
 
 
-@pytest.mark.parametrize("content", [b"", b"\n\n\r\n", gzip.compress(b""),
-                                     gzip.compress(b"\n\n")])
+@pytest.mark.parametrize("content", [b"", b"\n\n\r\n", gzip.compress(b"", mtime=0),
+                                     gzip.compress(b"\n\n", mtime=0)],
+                         ids=["empty", "blank-lines", "empty-gzip", "blank-gzip"])
 def test_empty_input(tmp_path, content):
     path = tmp_path / "empty.fq"
     path.write_bytes(content)
@@ -338,3 +339,26 @@ def test_blank_lines_before_the_first_record_across_blocks(tmp_path):
     path = write(tmp_path / "start.fq", "\n" * 3000 + "ACGT\n")
     with pytest.raises(InputFormatError, match="line 3001, record 1"):
         read_all(path, block_bytes=100)
+
+
+@pytest.mark.parametrize("kind", ["plain", "gzip", "two gzip members"])
+def test_expected_records_from_the_first_batch(tmp_path, kind):
+    """The whole input's read count, known after one batch (the e-value needs it)."""
+    text = fastq_text(random_records(random.Random(5), 4000)).encode()
+    if kind == "plain":
+        data = text
+    elif kind == "gzip":
+        data = gzip.compress(text, mtime=0)
+    else:
+        half = len(text) // 2
+        half = text.index(b"\n@", half) + 1
+        data = gzip.compress(text[:half], mtime=0) + gzip.compress(text[half:], mtime=0)
+    path = tmp_path / "reads.fq"
+    path.write_bytes(data)
+    with BatchReader(path, batch_reads=100) as reader:
+        next(reader)
+        expected = reader.expected_records()
+    if kind == "two gzip members":  # no trustworthy trailer: a rougher estimate, still one
+        assert expected is not None and expected >= 100
+    else:
+        assert expected == pytest.approx(4000, rel=0.1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 from traitlets.config import Config
@@ -11,12 +12,15 @@ from vidjil_kernel.exceptions import InputFormatError, UsageError
 from vidjil_kernel.server import accounts
 from vidjil_kernel.server.hubconf import configure_hub
 from vidjil_kernel.server.runtime import LabRuntime
-from vidjil_kernel.settings import load_settings
+from vidjil_kernel.settings import load_settings, settings_environment
 
 RUNTIME = LabRuntime(
     port=8000, proxy_api_port=8001, hub_port=8002, api_port=8003,
     data_dir="/srv/vidjil/data", state_dir="/srv/vidjil/data/hub",
     db_url="mysql+pymysql://vidjil:pw@db/vidjil", dask_scheduler="tcp://10.0.0.5:8786",
+    api_env={"VIDJIL_DATA_DIR": "/srv/vidjil/data",
+             "VIDJIL_DB_URL": "mysql+pymysql://vidjil:pw@db/vidjil",
+             "VIDJIL_DASK_SCHEDULER": "tcp://10.0.0.5:8786"},
     spawner="embedded", authenticator="native", ldap={}, admin="boss",
     source_root="/opt/vidjil", python="/opt/vidjil/.venv/bin/python",
 )
@@ -31,11 +35,13 @@ def _config(**changes) -> Config:
 def test_only_the_api_service_gets_the_data_dir_and_database():
     c = _config()
     (service,) = c.JupyterHub.services
-    assert service["environment"] == {
-        "VIDJIL_DATA_DIR": "/srv/vidjil/data",
-        "VIDJIL_DB_URL": "mysql+pymysql://vidjil:pw@db/vidjil",
-        "VIDJIL_DASK_SCHEDULER": "tcp://10.0.0.5:8786",
-    }
+    environment = dict(service["environment"])
+    sync_token = environment.pop("VIDJIL_ACCOUNT_SYNC_TOKEN")
+    assert environment == RUNTIME.api_env
+    assert len(sync_token) == 64 and c.Authenticator.post_auth_hook.token == sync_token
+    assert c.Authenticator.post_auth_hook.url == (
+        "http://127.0.0.1:8003/services/vidjil-api/internal/accounts")
+    assert _config().Authenticator.post_auth_hook.token != sync_token  # one per start
     assert c.Spawner.environment == {"VIDJIL_API_URL": "http://127.0.0.1:8000/services/vidjil-api"}
     assert "VIDJIL" not in " ".join(c.Spawner.env_keep if "env_keep" in c.Spawner else [])
 
@@ -63,7 +69,7 @@ def test_native_accounts_and_first_admin():
     assert c.Authenticator.allow_all is True
     assert c.Authenticator.admin_users == {"boss"}
     assert c.LabAuthenticator.open_signup is False
-    assert c.Authenticator.post_auth_hook is accounts.post_auth_hook
+    assert isinstance(c.Authenticator.post_auth_hook, accounts.AccountHook)
 
 
 def test_ldap_is_selected_by_a_setting_and_checked():
@@ -77,30 +83,29 @@ def test_ldap_is_selected_by_a_setting_and_checked():
         _config(authenticator="ldap", ldap={})
 
 
-class _User:
-    admin = True
-
-
-class _Handler:
-    def find_user(self, name):
-        return _User() if name == "boss" else None
-
-
-def test_post_auth_hook_tells_the_lab(monkeypatch):
-    calls = []
-    monkeypatch.setattr(accounts, "on_user_authorised", lambda *args: calls.append(args))
-    ldap_login = {"name": "ann", "admin": None,
-                  "auth_state": {"user_attributes": {"mail": ["ann@lab.org"]}}}
-    assert accounts.post_auth_hook(object(), _Handler(), ldap_login) is ldap_login
-    accounts.post_auth_hook(object(), _Handler(), {"name": "boss", "admin": None})
-    accounts.post_auth_hook(object(), _Handler(), {"name": "bob", "admin": True})
-    assert calls == [("ann", "ann@lab.org", False), ("boss", None, True), ("bob", None, True)]
-
-
 def test_password_rules():
     assert "at least 8" in accounts.password_problem("short")
     assert "common" in accounts.password_problem("password1")
     assert accounts.password_problem("a-long-passphrase") is None
+
+
+def test_settings_reach_the_api_as_environment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(data_dir="lab", file_source="/mnt/seq", disk_min_free_gb=2.5)
+    env = settings_environment(settings)
+    assert env["VIDJIL_DATA_DIR"] == str(tmp_path / "lab")
+    assert env["VIDJIL_DB_URL"] == f"sqlite:///{tmp_path / 'lab' / 'vidjil.sqlite'}"
+    assert "VIDJIL_LDAP" not in env
+    expected = dataclasses.replace(settings, data_dir=tmp_path / "lab",
+                                   db_url=env["VIDJIL_DB_URL"],
+                                   germline_dir=settings.germline_dir.resolve())
+    monkeypatch.chdir("/")
+    for name in list(os.environ):
+        if name.startswith("VIDJIL_"):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert load_settings() == expected
 
 
 def test_lab_settings(tmp_path, monkeypatch):

@@ -101,7 +101,7 @@ class Designation:
         if not segments:
             return ""
         parts = [segments[0].name]
-        for left, insert, right in zip(segments, self.inserts, segments[1:]):
+        for left, insert, right in zip(segments, self.inserts, segments[1:], strict=False):
             parts.append(f"{left.del_right or 0}/{insert}/{right.del_left or 0}")
             parts.append(right.name)
         return " ".join(parts)

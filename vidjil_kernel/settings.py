@@ -41,12 +41,36 @@ class Settings:
     job_max_attempts: int = 3
     job_chunk_reads: int = 2_000_000
     disk_min_free_gb: float = 5.0
+    file_source: str = ""
+    file_source_types: tuple[str, ...] = ()
+    demo_patient: bool = True
     results_dir: str = "results"
 
     @property
     def database_url(self) -> str:
         """The SQLAlchemy URL, SQLite in the data directory unless set."""
         return self.db_url or f"sqlite:///{self.data_dir / 'vidjil.sqlite'}"
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The settings as ``VIDJIL_*`` variables, for a process that calls ``load_settings``.
+
+    Paths are made absolute and the database URL explicit, so the receiving
+    process finds the same lab whatever its working directory.
+    """
+    env = {}
+    for field in dataclasses.fields(Settings):
+        value = getattr(settings, field.name)
+        if isinstance(value, dict):
+            continue  # [ldap]: the hub's business
+        if isinstance(value, Path):
+            value = value.resolve()
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        env[f"VIDJIL_{field.name.upper()}"] = str(value)
+    env["VIDJIL_DB_URL"] = dataclasses.replace(
+        settings, data_dir=settings.data_dir.resolve()).database_url
+    return env
 
 
 def _read_toml(path: Path) -> dict:
@@ -88,6 +112,9 @@ def load_settings(**overrides: object) -> Settings:
         **{name: _count(values[name], name) for name in COUNT_SETTINGS},
         disk_min_free_gb=_real(values["disk_min_free_gb"], "disk_min_free_gb"),
         results_dir=str(values["results_dir"]),
+        file_source=str(values["file_source"]),
+        file_source_types=_suffixes(values["file_source_types"], "file_source_types"),
+        demo_patient=_boolean(values["demo_patient"], "demo_patient"),
     )
 
 
@@ -119,6 +146,27 @@ def _real(value: object, name: str) -> float:
     if number < 0:
         raise InputFormatError("settings", f"{name} = {value!r} must be at least 0")
     return number
+
+
+def _boolean(value: object, name: str) -> bool:
+    """A TOML boolean, or its spelling in an environment variable (true/false, 1/0)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise InputFormatError("settings", f"{name} = {value!r} is not true or false")
+
+
+def _suffixes(value: object, name: str) -> tuple[str, ...]:
+    """A list of file name endings (a comma-separated string from the environment)."""
+    if isinstance(value, str):
+        value = [item.strip() for item in value.split(",") if item.strip()]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InputFormatError("settings", f"{name} must be a list of file name endings")
+    return tuple(item.lower() for item in value)
 
 
 def _table(value: object, name: str) -> dict:

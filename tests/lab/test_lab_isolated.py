@@ -53,9 +53,10 @@ def test_isolated_kernel_cannot_read_the_database_or_the_data_dir(open_parent):
     control.write_text("readable")
     os.chmod(control, 0o644)
     name = f"iso{os.getpid() % 100000}"
-    lab = start_lab(data, admin=ADMIN, options=("--spawner", "isolated"))
+    lab = start_lab(data, admin=ADMIN, options=("--spawner", "isolated"),
+                    env={"VIDJIL_DEMO_PATIENT": "false"})
     try:
-        (data / "vidjil.sqlite").write_text("lab database")  # phase 2 creates it; same place
+        assert (data / "vidjil.sqlite").is_file()  # made by `vidjil up`, used by the API
         admin = HubSession(lab.url)
         assert admin.login(*ADMIN)
         user, token = make_user(lab, admin, name)

@@ -97,7 +97,7 @@ def test_ldap_login_with_an_admin_named_on_the_command_line(tmp_path, slapd):
         auth_state_attributes = ["mail"]
         """))
     lab = start_lab(tmp_path / "data", options=("--admin", "marie"),
-                    env={"VIDJIL_CONFIG": str(site)})
+                    env={"VIDJIL_CONFIG": str(site), "VIDJIL_DEMO_PATIENT": "false"})
     try:
         marie, pierre = HubSession(lab.url), HubSession(lab.url)
         assert not marie.login("marie", "wrong-password")
@@ -110,6 +110,7 @@ def test_ldap_login_with_an_admin_named_on_the_command_line(tmp_path, slapd):
         him = requests.get(f"{lab.api_url}/whoami", headers={
             "Authorization": f"token {pierre.new_token('pierre')}"}).json()
         assert (him["name"], him["admin"]) == ("pierre", False)
+        assert (me["email"], him["email"]) == ("marie@lab.test", "pierre@lab.test")  # synced
         log = lab.hub_log.read_text()
         assert "lab account authorised: marie (email marie@lab.test, admin True)" in log
         assert "lab account authorised: pierre (email pierre@lab.test, admin False)" in log

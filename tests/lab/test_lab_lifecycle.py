@@ -43,6 +43,18 @@ def _whoami(lab, session: HubSession, name: str) -> dict:
     return requests.get(f"{lab.api_url}/whoami", headers={"Authorization": f"token {token}"}).json()
 
 
+def _demo_patients(lab, session: HubSession, name: str) -> int:
+    """Demo patients once the lab's first-start work is over (runner, demo)."""
+    headers = {"Authorization": f"token {session.new_token(name)}"}
+    deadline = time.monotonic() + 300
+    while requests.get(f"{lab.api_url}/status", headers=headers).json()["starting"]:
+        assert time.monotonic() < deadline, "the lab's job runner did not start"
+        time.sleep(1)
+    page = requests.get(f"{lab.api_url}/sets", headers=headers,
+                        params={"search": "DEMO-1"}).json()
+    return page["total"]
+
+
 def test_first_signup_is_admin_restart_keeps_data_and_nothing_is_left(tmp_path):
     data = tmp_path / "data"
     lab = start_lab(data)
@@ -61,6 +73,7 @@ def test_first_signup_is_admin_restart_keeps_data_and_nothing_is_left(tmp_path):
                      "jupyterhub-singleuser"):
             assert part in commands
         assert oct((data).stat().st_mode & 0o777) == "0o700"
+        assert _demo_patients(lab, chief, "chief") == 1
         kept = {name: (data / "hub" / name).read_bytes() for name in SECRETS[:2]}
     finally:
         code = lab.stop(signal.SIGINT)
@@ -74,6 +87,7 @@ def test_first_signup_is_admin_restart_keeps_data_and_nothing_is_left(tmp_path):
         assert _whoami(lab, chief, "chief")["admin"] is True
         assert HubSession(lab.url).login("tech", "tech-passphrase")
         assert _whoami(lab, tech, "tech")["admin"] is False
+        assert _demo_patients(lab, chief, "chief") == 1  # kept, not made again
         tech.start_server("tech")
         tree = descendant_pids(lab.process.pid)
         hub = next(pid for pid in tree if "jupyterhub -f" in _cmdline(pid))

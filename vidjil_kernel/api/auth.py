@@ -124,12 +124,3 @@ async def current_user(request: Request,
 
 CurrentUser = Annotated[HubUser, Depends(current_user)]
 
-
-async def admin_user(user: CurrentUser) -> HubUser:
-    """FastAPI dependency: the caller, who must be a lab admin (403 otherwise)."""
-    if not user.admin:
-        raise HTTPException(403, f"user {user.name!r} is not an admin of the lab")
-    return user
-
-
-AdminUser = Annotated[HubUser, Depends(admin_user)]

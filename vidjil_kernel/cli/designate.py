@@ -1,10 +1,9 @@
 """`vidjil designate`: V(D)J designation of single sequences (no clustering).
 
-Like ``vidjil-algo -c designations``: every sequence (FASTA files or sequences
-given on the command line) is designated on its own against every system of the
-preset, on both strands, and printed as a TSV row.  With ``--should-vdj DIR``
-it scores a collection of curated ``.should-vdj.fa`` files instead and prints
-the conformance table.
+Like ``vidjil-algo -c designations``: every sequence (reads files or sequences
+given on the command line) is designated on its own, and printed as a TSV row.
+With ``--should-vdj DIR`` it scores a collection of curated ``.should-vdj.fa``
+files instead and prints the conformance table.
 """
 
 from __future__ import annotations
@@ -25,38 +24,18 @@ _BASES = re.compile(r"[ACGTNacgtn]+")
 
 
 def _records(sources: tuple[str, ...]) -> Iterator[tuple[str, str]]:
-    """(name, sequence) of FASTA files and of sequences given as arguments."""
+    """(name, sequence) of reads files (FASTA/FASTQ) and of sequences given as arguments."""
+    from vidjil_kernel.reads import read_batches
+
     for number, source in enumerate(sources, start=1):
-        if _BASES.fullmatch(source):
+        if _BASES.fullmatch(source) and (len(source) > 255 or not Path(source).exists()):
             yield f"sequence_{number}", source.upper()
             continue
-        path = Path(source)
-        if not path.is_file():
+        if not Path(source).is_file():
             raise InputFormatError(source, "neither a file nor a nucleotide sequence")
-        name, chunks, line_of_name = None, [], 0
-        try:
-            lines = path.read_text(encoding="ascii").splitlines()
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputFormatError(source, f"cannot read as a FASTA text file ({error})") from None
-        for line_number, raw in enumerate(lines, start=1):
-            line = raw.strip()
-            if line.startswith(">"):
-                if name is not None:
-                    yield name, "".join(chunks)
-                name, chunks, line_of_name = line[1:].split(" ", 1)[0], [], line_number
-            elif line and not line.startswith("#"):
-                if name is None:
-                    raise InputFormatError(source, "sequence before the first '>' header",
-                                           line=line_number)
-                if not _BASES.fullmatch(line):
-                    raise InputFormatError(source, "characters other than A, C, G, T, N",
-                                           line=line_number)
-                chunks.append(line.upper())
-        if name is not None:
-            if not chunks:
-                raise InputFormatError(source, f"record {name} has no sequence",
-                                       line=line_of_name)
-            yield name, "".join(chunks)
+        for batch in read_batches(source):
+            for i in range(batch.n):
+                yield batch.name(i), batch.sequence(i)
 
 
 @click.command()
@@ -69,23 +48,24 @@ def _records(sources: tuple[str, ...]) -> Iterator[tuple[str, str]]:
               default=None, help="Score the curated .should-vdj.fa files of this folder.")
 def designate(sources: tuple[str, ...], spec: str, unexpected: bool,
               should_vdj: Path | None) -> None:
-    """Designate SOURCES (FASTA files or sequences): one TSV row per sequence."""
-    from vidjil_kernel.designate import designate_best
-    from vidjil_kernel.designate.bank import reverse_complement
+    """Designate SOURCES (FASTA/FASTQ files or sequences): one TSV row per sequence.
+
+    The system and strand of each sequence come from the k-mer detection of `vidjil
+    detect`; sequences it cannot place are compared with every system.
+    """
+    from vidjil_kernel.detect.pipeline import DetectOptions, Detector
     from vidjil_kernel.germline import load_preset
 
     preset = load_preset(spec, load_settings().germline_dir)
+    detector = Detector(preset, DetectOptions(unexpected=unexpected))
     if should_vdj is not None:
-        _conformance(should_vdj, preset, unexpected)
+        _conformance(should_vdj, preset, detector)
         return
     if not sources:
         raise UsageError("give FASTA files or sequences to designate (or --should-vdj DIR)")
     click.echo("\t".join(COLUMNS))
     for name, sequence in _records(sources):
-        forward = designate_best(sequence, preset, unexpected=unexpected)
-        backward = designate_best(reverse_complement(sequence), preset, unexpected=unexpected)
-        reverse = _score(backward) > _score(forward)
-        chosen = backward if reverse else forward
+        reverse, chosen = detector.designate_sequences([sequence])[0]
         junction = chosen.junction
         row = [name, str(reverse), chosen.locus, chosen.name,
                chosen.v.call if chosen.v else "",
@@ -100,18 +80,13 @@ def designate(sources: tuple[str, ...], spec: str, unexpected: bool,
     sys.stdout.flush()
 
 
-def _score(designation) -> float:
-    return sum(call.score or 0.0 for call in designation.segments())
-
-
-def _conformance(folder: Path, preset, unexpected: bool) -> None:
-    from vidjil_kernel.designate import designate_best
+def _conformance(folder: Path, preset, detector) -> None:
     from vidjil_kernel.designate.conformance import known_names, run_collection
 
     if not folder.is_dir():
         raise UsageError(f"--should-vdj: {folder} is not a folder")
     alleles = [a for file in preset.files for a in preset.alleles(file)]
-    report = run_collection(folder, lambda s: designate_best(s, preset, unexpected=unexpected),
+    report = run_collection(folder, lambda s: detector.designate_sequences([s])[0][1],
                             known_names([a.name for a in alleles]),
                             {a.name: len(a.sequence) for a in alleles})
     click.echo(report.table())

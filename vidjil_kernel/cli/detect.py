@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import shlex
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,6 +96,7 @@ def detect(reads: tuple[str, ...], preset_spec: str | None, v_files: tuple[str, 
     """
     from vidjil_kernel.detect.pipeline import Detector
     from vidjil_kernel.detect.run import analyse_file
+    from vidjil_kernel.detect.warmup import ensure_compiled
 
     if reads.count("-") > 1:
         raise UsageError("standard input ('-') can be read only once")
@@ -105,16 +107,20 @@ def detect(reads: tuple[str, ...], preset_spec: str | None, v_files: tuple[str, 
     options = detect_options(window, evalue, min_reads, max_designations, unexpected)
     preset = detect_preset(preset_spec, v_files, d_files, j_files,
                            germline_dir or load_settings().germline_dir)
+    ensure_compiled(preset)
     detector = Detector(preset, options)
     commandline = shlex.join(["vidjil", *sys.argv[1:]])
-    for source, stem in zip(reads, stems):
+    for source, stem in zip(reads, stems, strict=True):
+        started = time.monotonic()
         result = analyse_file(detector, source, out_dir, stem, per_read=per_read,
                               quiet=quiet, commandline=commandline)
         if not quiet:
             share = 100.0 * result.analysed_reads / max(result.total_reads, 1)
+            rate = result.total_reads / max(time.monotonic() - started, 1e-9)
             top = result.clones[0] if result.clones else None
-            click.echo(f"{source}: {result.total_reads} reads, {result.analysed_reads} analysed "
-                       f"({share:.1f}%), {len(result.clones)} clones"
+            click.echo(f"{source}: {result.total_reads} reads ({rate:,.0f} reads/s), "
+                       f"{result.analysed_reads} analysed ({share:.1f}%), "
+                       f"{len(result.clones)} clones"
                        + (f"; top: {top.reads} reads {top.locus} {top.name}" if top else "")
                        + f" -> {out_dir / stem}.vidjil", err=True)
 

@@ -47,10 +47,16 @@ def _admin_password(name: str, password_file: Path | None) -> str:
               path_type=Path), default=None,
               help=f"Read the admin's password from this file (else ${ADMIN_PASSWORD_ENV}, "
                    "else asked).")
-def up(port, data_dir, db_url, dask_scheduler, spawner, admin_name, admin_password_file) -> None:
-    """Start the lab (proxy, JupyterHub, vidjil-api) and print its URL; Ctrl-C stops it.
+@click.option("--upgrade-db", is_flag=True,
+              help="Upgrade a database made by an older version of the lab (SQLite is backed "
+                   "up first); without it such a database is refused.")
+def up(port, data_dir, db_url, dask_scheduler, spawner, admin_name, admin_password_file,
+       upgrade_db) -> None:
+    """Start the lab (proxy, JupyterHub, vidjil-api, jobs) and print its URL; Ctrl-C stops it.
 
-    Without --admin, the first account signed up becomes the lab's admin.
+    Without --admin, the first account signed up becomes the lab's admin.  A new
+    data directory gets its database, the default analysis configs and a demo
+    patient (setting demo_patient); a second start keeps everything.
     """
     from vidjil_kernel.server.lab import AdminRequest, run_lab
     from vidjil_kernel.settings import load_settings
@@ -63,4 +69,4 @@ def up(port, data_dir, db_url, dask_scheduler, spawner, admin_name, admin_passwo
         if settings.authenticator == "native":
             password = _admin_password(admin_name, admin_password_file)
         admin = AdminRequest(admin_name, password)
-    run_lab(settings, admin, echo=click.echo)
+    run_lab(settings, admin, echo=click.echo, upgrade_db=upgrade_db)

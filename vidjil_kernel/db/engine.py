@@ -63,6 +63,10 @@ def _sqlite_engine(url: str, database: str | None, **options: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: a transaction that reads, then writes after another connection
+        # committed would fail at once ("database is locked", SQLITE_BUSY_SNAPSHOT)
+        # instead of waiting its turn; taking the write lock first makes concurrent
+        # requests queue (up to the busy timeout) while readers of WAL go on
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numba import njit
 
-from vidjil_kernel.detect.encode import spaced_code
+from vidjil_kernel.detect.encode import NUCLEOTIDE_CODE, spaced_code
 
 ANALYSED = 0
 TOO_SHORT = 1
@@ -104,16 +104,8 @@ def _collect_hits(seq, start, stop, main_table, main_runs, main_span, main_plus,
     last_n = -1
     n = 0
     for i in range(start, stop):
-        c = seq[i]
-        if c == 65:
-            c = 0
-        elif c == 67:
-            c = 1
-        elif c == 71:
-            c = 2
-        elif c == 84:
-            c = 3
-        else:
+        c = NUCLEOTIDE_CODE[seq[i]]  # a table, not branches: bases are unpredictable
+        if c > 3:
             last_n = i
             c = 0
         code = ((code << 2) | c) & mask_all

@@ -17,8 +17,9 @@ for _i, _b in enumerate(b"ACGT"):
     _INDEX[_b] = _i
 
 
-def consensus(reads: list[tuple[np.ndarray, np.ndarray | None, int]]) -> tuple[str, int, str | None]:
-    """(sequence, window start in it, Phred+33 quality or None) from (seq, qual, window start) reads."""
+def consensus(reads: list[tuple[np.ndarray, np.ndarray | None, int]],
+              ) -> tuple[str, int, str | None]:
+    """(sequence, window start in it, Phred+33 quality or None) of (seq, qual, window start)."""
     left = max(start for _, _, start in reads)
     right = max(len(seq) - start for seq, _, start in reads)
     length = left + right

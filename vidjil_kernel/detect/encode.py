@@ -11,6 +11,9 @@ for _code, _letters in enumerate(("Aa", "Cc", "Gg", "Tt")):
     for _letter in _letters:
         NUCLEOTIDE_CODE[ord(_letter)] = _code
 
+#: 2-bit code (4: N) -> ASCII byte
+LETTERS = np.frombuffer(b"ACGTN", dtype=np.uint8)
+
 #: ASCII byte -> ASCII byte of the complement (N and unknown stay N)
 COMPLEMENT = np.full(256, ord("N"), dtype=np.uint8)
 for _a, _b in ("AT", "TA", "CG", "GC"):

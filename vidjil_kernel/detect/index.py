@@ -124,7 +124,10 @@ def build_seed_table(groups: dict[str, list[str]], members: list[str], seed: See
 def build_index(groups: dict[str, list[str]],
                 recombinations: list[tuple[str, list[str], list[str]]],
                 seed: str = DEFAULT_SEED, short_seed: str = SHORT_SEED) -> KmerIndex:
-    """Index ``groups`` (name -> sequences) for ``recombinations`` (system, 5' groups, 3' groups)."""
+    """Index ``groups`` (name -> sequences) for ``recombinations``.
+
+    ``recombinations`` are (system, 5' group names, 3' group names).
+    """
     order = list(dict.fromkeys(g for _, five, three in recombinations for g in (*five, *three)))
     if len(order) > MAX_GROUPS:
         raise GermlineError(f"{len(order)} germline files on 5'/3' sides, at most {MAX_GROUPS}")

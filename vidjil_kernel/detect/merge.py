@@ -3,16 +3,21 @@
 A sequencing error inside the window, or near the V end / J start (which moves the
 window), gives a read a window of its own: without merging, a clone would lose
 about a fifth of its reads.  A window (the *child*) is merged into a bigger one
-(the *parent*) when the parent's window is found in the child's best read, at most
-``MAX_EDITS`` edits away and at most ``MAX_SHIFT`` nt from where the child's window
-is, and when the child's read count is plausible as errors of the parent: with
-lambda = parent reads x product of the edits' error probabilities (substitution:
-the mean error probability of the parent's reads at that position, from their base
-qualities, /3 for the base; indel: higher inside a homopolymer), the chance of seeing at least the child's count is at least ALPHA.
-A real variant (e.g. a somatic hypermutation subclone) is too abundant to pass;
-an exact shifted copy always passes.  Candidates are found through exact segments of the parents' windows, cut
-into MAX_EDITS + 1 pieces (pigeonhole: with at most 3 edits, one of 4 pieces is
-intact; pieces of 12 nt for 50-nt windows).
+(the *parent*) when the parent's window is found in the consensus of the child's
+kept reads (or, when those stop short of it, the two windows on their overlap),
+at most ``MAX_EDITS`` edits away and ``MAX_SHIFT`` nt from the child's window, and
+when the child's read count is plausible as errors of the parent: with lambda =
+parent reads x the product of the edits' probabilities (substitution: the mean
+error probability of the parent's reads at that position, from their base
+qualities, scaled by ERROR_SLACK, /3 for the base; indel: higher inside a
+homopolymer), the chance of at least the child's count is at least ALPHA.  A real
+variant (e.g. a somatic hypermutation subclone) is too abundant to pass; an exact
+shifted copy always passes.
+
+Candidate parents come from exact SEGMENT-long pieces of their windows, at every
+offset, found near the child's window: long enough to be specific among the
+thousands of windows sharing a V end or a J start, present even in a child whose
+reads stop short of the parent's window, and intact on one side of an error.
 """
 
 from __future__ import annotations
@@ -23,10 +28,15 @@ import numpy as np
 from numba import njit
 
 from vidjil_kernel.detect.affect import log_poisson_tail
+from vidjil_kernel.detect.encode import LETTERS, NUCLEOTIDE_CODE
 
-MAX_SEGMENT = 12
-MIN_SEGMENT = 6
+SEGMENT = 24
 MAX_EDITS = 3
+#: windows that are shifted copies (reads too short for the clone's window) are compared
+#: on their overlap, which must be at least this long
+MIN_OVERLAP = 36
+#: margin byte around a consensus: matches no base
+PAD = 0
 MAX_SHIFT = 20
 ALPHA = 1e-4
 #: error probability of a base without quality (FASTA)
@@ -36,52 +46,46 @@ ERROR_SLACK = 2.0
 #: probability of an indel at a base inside / outside a homopolymer
 INDEL_HOMOPOLYMER = 2e-3
 INDEL_OTHER = 2e-5
-#: for a segment shared by many windows (a V end), only the biggest ones are candidates
-_PARENTS_PER_SEGMENT = 8
+#: parents taken per segment (the biggest ones)
+_PARENTS_PER_SEGMENT = 16
 #: distinct (parent, position) candidates per child, and the hash slots counting them
-_LETTERS = np.frombuffer(b"ACGTN", np.uint8)
 _MAX_CANDIDATES = 512
 _CANDIDATE_SLOTS = 2048
-#: alignments tried per child, biggest candidate parents first
-_TRIES = 8
+#: alignments tried per child: best-supported candidates, then biggest ones
+_TRIES = 4
+_TRIES_BIGGEST = 2
 
 
 @njit(cache=True, nogil=True)
 def _segment_code(data, start, segment):
+    """2-bit code of ``data[start:start + segment]``; -1 when it holds an N."""
     code = 0
     for i in range(start, start + segment):
-        c = data[i]
-        if c == 65:
-            v = 0
-        elif c == 67:
-            v = 1
-        elif c == 71:
-            v = 2
-        elif c == 84:
-            v = 3
-        else:
+        v = NUCLEOTIDE_CODE[data[i]]
+        if v > 3:
             return -1
         code = (code << 2) | v
     return code
 
 
 @njit(cache=True, nogil=True)
-def _segments(parents, win_offset, win_width, win_arena, segment):
-    """(code, parent, offset) of every segment of the parents' windows (unsorted)."""
+def _segments(parents, win_offset, win_width, win_arena):
+    """(code, parent, offset) of the parents' window segments at every offset (unsorted)."""
+    segment = SEGMENT
     total = 0
     for p in parents:
-        total += win_width[p] // segment
+        total += max(0, win_width[p] - segment + 1)
     codes = np.empty(total, np.int64)
-    owner = np.empty(total, np.int64)
-    where = np.empty(total, np.int64)
+    owner = np.empty(total, np.int32)
+    where = np.empty(total, np.int32)
     n = 0
     for p in parents:
-        for s in range(win_width[p] // segment):
-            code = _segment_code(win_arena, win_offset[p] + s * segment, segment)
+        for offset in range(0, win_width[p] - segment + 1):
+            code = _segment_code(win_arena, win_offset[p] + offset, segment)
             if code >= 0:
                 codes[n] = code
                 owner[n] = p
-                where[n] = s * segment
+                where[n] = offset
                 n += 1
     return codes[:n], owner[:n], where[:n]
 
@@ -106,13 +110,18 @@ def _hash_first(codes):
     return table_code, table_first
 
 
+_COST_INDEL_HOMOPOLYMER = -math.log(INDEL_HOMOPOLYMER)
+_COST_INDEL_OTHER = -math.log(INDEL_OTHER)
+
+
 @njit(cache=True, nogil=True)
 def _indel_cost(sequence, i):
     """-ln of the rate of an indel of ``sequence[i]``: likelier inside a homopolymer."""
     base = sequence[i]
-    run = (i > 0 and sequence[i - 1] == base) or (i + 1 < sequence.shape[0]
-                                                  and sequence[i + 1] == base)
-    return -math.log(INDEL_HOMOPOLYMER if run else INDEL_OTHER)
+    if (i > 0 and sequence[i - 1] == base) or (i + 1 < sequence.shape[0]
+                                                and sequence[i + 1] == base):
+        return _COST_INDEL_HOMOPOLYMER
+    return _COST_INDEL_OTHER
 
 
 @njit(cache=True, nogil=True)
@@ -124,20 +133,21 @@ def _align_log_lambda(query, error, read, start, band, cost, edits):
     a substitution costs -ln(e/3) with ``error[i]`` the error probability at query
     position i, an indel -ln of its rate.  ``cost``/``edits`` are scratch arrays of at
     least (len(query) + 1, 2 * band + 1).  Returns (edits, ln of the product of the
-    edits' probabilities); edits is MAX_EDITS + 1 when the query does not fit.
+    edits' probabilities); edits is MAX_EDITS + 1 when the query does not fit or needs
+    more edits (the alignment stops as soon as every diagonal has too many).
     """
     m = query.shape[0]
     lo = start - band
     if lo < 0 or start + m + band > read.shape[0]:
         return MAX_EDITS + 1, 0.0
     diagonals = 2 * band + 1
-    big = 1e300
     for k in range(diagonals):  # read column j = row i + k
         cost[0, k] = 0.0  # the query may start anywhere in the read's stretch
         edits[0, k] = 0
     for i in range(1, m + 1):
         deletion = _indel_cost(query, i - 1)
         substitution = -math.log(error[i - 1] / 3.0)
+        fewest = MAX_EDITS + 1
         for k in range(diagonals):
             j = i + k
             same = query[i - 1] == read[lo + j - 1]
@@ -151,8 +161,11 @@ def _align_log_lambda(query, error, read, start, band, cost, edits):
                 if inserted < best:
                     best = inserted
                     best_edits = edits[i, k - 1] + 1
-            cost[i, k] = min(best, big)
+            cost[i, k] = best
             edits[i, k] = best_edits
+            fewest = min(fewest, best_edits)
+        if fewest > MAX_EDITS:
+            return MAX_EDITS + 1, 0.0
     end = 0
     for k in range(diagonals):
         if cost[m, k] < cost[m, end]:
@@ -183,44 +196,180 @@ def _kept_consensus(row, kept_offset, kept_length, kept_window, kept_count, read
     """Majority of the row's kept reads, aligned on its window, into ``out``.
 
     The kept reads of a window share it exactly; elsewhere one read's sequencing
-    error is outvoted by the others (ties go to the earlier kept read).  Returns
-    (length, window start in ``out``).
+    error is outvoted by the others (ties go to the earlier kept read).  The
+    consensus starts at ``out[MAX_EDITS]``, between margins of PAD that match
+    nothing, so that an alignment band may run past its ends.  Returns (length with
+    the margins, window start in ``out``).
     """
+    if kept_count[row] == 1:
+        offset = kept_offset[row, 0]
+        length = kept_length[row, 0]
+        for i in range(length):
+            out[MAX_EDITS + i] = read_arena[offset + i]
+        return _pad(out, length), MAX_EDITS + kept_window[row, 0]
     left = 0
     right = 0
     for k in range(kept_count[row]):
         left = max(left, kept_window[row, k])
         right = max(right, kept_length[row, k] - kept_window[row, k])
     length = left + right
-    votes[:length, :] = 0
+    for i in range(length):
+        for code in range(5):
+            votes[i, code] = 0
     for k in range(kept_count[row]):
         shift = left - kept_window[row, k]
         offset = kept_offset[row, k]
         for i in range(kept_length[row, k]):
-            c = read_arena[offset + i]
-            code = 0 if c == 65 else 1 if c == 67 else 2 if c == 71 else 3 if c == 84 else 4
-            votes[shift + i, code] += 1
+            votes[shift + i, NUCLEOTIDE_CODE[read_arena[offset + i]]] += 1
     for i in range(length):
         best = 4
         for code in range(5):
             if votes[i, code] > votes[i, best] or (best == 4 and votes[i, code] > 0):
                 best = code
-        out[i] = _LETTERS[best]
-    return length, left
+        out[MAX_EDITS + i] = LETTERS[best]
+    return _pad(out, length), MAX_EDITS + left
+
+
+@njit(cache=True, nogil=True)
+def _pad(out, length):
+    """Margins of PAD around ``out[MAX_EDITS:MAX_EDITS + length]``; returns the padded length."""
+    for i in range(MAX_EDITS):
+        out[i] = PAD
+        out[MAX_EDITS + length + i] = PAD
+    return length + 2 * MAX_EDITS
+
+
+@njit(cache=True, nogil=True)
+def _add_candidates(read, first, last, window_at, child, row_count, codes, owner, where,
+                    table_code, table_first, scan_codes, slot_parent, slot_start,
+                    slot_support, used_slots):
+    """Add the (parent, window start in ``read``) pairs whose segments occur in ``read``.
+
+    Scans read positions first..last (window positions first), looks each segment up,
+    and counts the segments supporting each pair; at most _PARENTS_PER_SEGMENT parents
+    per segment (the biggest).  Returns the number of candidates.
+    """
+    n_used = 0
+    size = table_code.shape[0]
+    segment = SEGMENT
+    mask = (1 << (2 * segment)) - 1
+    rolling = 0
+    valid_from = first
+    for pos in range(first, last + segment):  # rolling codes of the scanned positions
+        v = NUCLEOTIDE_CODE[read[pos]]
+        if v > 3:
+            valid_from = pos + 1
+            v = 0
+        rolling = ((rolling << 2) | v) & mask
+        begin = pos - segment + 1
+        if begin >= first:
+            scan_codes[begin - first] = rolling if begin >= valid_from else -1
+    inside = max(first, min(last, window_at))
+    for step in range(last - first + 1):
+        pos = inside + step if inside + step <= last else inside - (step - (last - inside))
+        code = scan_codes[pos - first]
+        if code < 0:
+            continue
+        slot = (code * 0x9E3779B1) & (size - 1)
+        while table_code[slot] != -1 and table_code[slot] != code:
+            slot = (slot + 1) & (size - 1)
+        if table_code[slot] == -1:
+            continue
+        i = table_first[slot]
+        stop = min(codes.shape[0], i + _PARENTS_PER_SEGMENT)
+        while i < stop and codes[i] == code:
+            parent = owner[i]
+            start = pos - where[i]
+            i += 1
+            if parent == child or row_count[parent] < row_count[child]:
+                continue
+            if row_count[parent] == row_count[child] and parent > child:
+                continue
+            if abs(start - window_at) > MAX_SHIFT or n_used == _MAX_CANDIDATES:
+                continue
+            h = (parent * 0x9E3779B1 + start * 40503) & (_CANDIDATE_SLOTS - 1)
+            while slot_parent[h] != -1 and not (slot_parent[h] == parent
+                                                 and slot_start[h] == start):
+                h = (h + 1) & (_CANDIDATE_SLOTS - 1)
+            if slot_parent[h] == -1:
+                slot_parent[h] = parent
+                slot_start[h] = start
+                slot_support[h] = 0
+                used_slots[n_used] = h
+                n_used += 1
+            slot_support[h] += 1
+    return n_used
+
+
+@njit(cache=True, nogil=True)
+def _better(by_support, support, count, other_support, other_count):
+    """Order of candidates: by supporting segments then size, or by size alone."""
+    if by_support and support != other_support:
+        return support > other_support
+    return count > other_count
+
+
+@njit(cache=True, nogil=True)
+def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slot_start,
+                    slot_support, row_count, win_offset, win_width, win_arena, kept_offset,
+                    kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
+                    scratch, cost, edits_table, seen_key, parent_buffer, error):
+    """The first candidate explaining the child as errors (-1: none).
+
+    _TRIES candidates are tried best-supported first (the parent of a child with an
+    error or two shares most of its segments; among equals, the biggest), then the
+    _TRIES_BIGGEST biggest ones left (a clone's shifted copies may share more segments
+    with the child than the clone itself, but are too small to explain it).
+    """
+    for k in range(n_used):
+        seen_key[k] = 0  # 0: not tried yet
+    child_width = win_width[child]
+    child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
+    log_alpha = math.log(ALPHA)
+    for attempt in range(min(_TRIES + _TRIES_BIGGEST, n_used)):
+        k = -1  # the best candidate left (a partial selection: no sort to compile)
+        for other in range(n_used):
+            if seen_key[other] == 0 and (k < 0 or _better(
+                    attempt < _TRIES, slot_support[used_slots[other]],
+                    row_count[slot_parent[used_slots[other]]],
+                    slot_support[used_slots[k]], row_count[slot_parent[used_slots[k]]])):
+                k = other
+        seen_key[k] = 1
+        parent = slot_parent[used_slots[k]]
+        start = slot_start[used_slots[k]]
+        width = win_width[parent]
+        if start >= MAX_EDITS and start + width <= read.shape[0] - MAX_EDITS:
+            window = win_arena[win_offset[parent]:win_offset[parent] + width]
+            _parent_error(parent, row_count, row_profile, profiles, 0, width, error)
+            edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS,
+                                                  cost, edits_table)
+        else:  # the child's reads stop short of the parent's window: compare the windows
+            shift = window_at - start  # child window start, parent window coordinates
+            first = max(0, shift)
+            last = min(width, shift + child_width)
+            if last - first < MIN_OVERLAP:
+                continue
+            parent_length, parent_window_at = _kept_consensus(
+                parent, kept_offset, kept_length, kept_window, kept_count, read_arena,
+                scratch, parent_buffer)
+            _parent_error(parent, row_count, row_profile, profiles, first, last - first, error)
+            edits, log_lambda = _align_log_lambda(
+                child_window[first - shift:last - shift], error,
+                parent_buffer[:parent_length], parent_window_at + first, MAX_EDITS, cost,
+                edits_table)
+        if edits > MAX_EDITS:
+            continue
+        if edits == 0 or log_poisson_tail(row_count[child], math.exp(log_lambda)
+                                          * row_count[parent]) >= log_alpha:
+            return parent
+    return -1
 
 
 @njit(cache=True, nogil=True)
 def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                   kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                  segment, codes,
-                  owner, where, table_code, table_first):
-    """Parent row of each window (-1: none), given the sorted segment index of the parents.
-
-    A candidate parent is checked one of two ways: its window inside the consensus of
-    the child's kept reads, or, when that is too short for it (a window shifted or
-    shrunk to fit the reads), the child's window inside the parent's consensus.
-    """
-    size = table_code.shape[0]
+                  codes, owner, where, table_code, table_first):
+    """Parent row of each window (-1: none), given the segment index of the parents."""
     parent_of = np.full(n_rows, -1, np.int64)
     widest = 1
     longest = 1
@@ -229,110 +378,34 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
         for k in range(kept_count[row]):
             longest = max(longest, kept_length[row, k])
     votes = np.zeros((2 * longest, 5), np.int32)
-    child_buffer = np.empty(2 * longest, np.uint8)
-    parent_buffer = np.empty(2 * longest, np.uint8)
+    scan_codes = np.empty(2 * longest, np.int64)
+    child_buffer = np.empty(2 * longest + 2 * MAX_EDITS, np.uint8)
+    parent_buffer = np.empty(2 * longest + 2 * MAX_EDITS, np.uint8)
     error = np.empty(widest, np.float64)
     cost = np.empty((widest + 1, 2 * MAX_EDITS + 1), np.float64)
     edits_table = np.empty((widest + 1, 2 * MAX_EDITS + 1), np.int64)
-    seen_parent = np.empty(_MAX_CANDIDATES, np.int64)
-    seen_start = np.empty(_MAX_CANDIDATES, np.int64)
+    seen_key = np.empty(_MAX_CANDIDATES, np.int64)
     slot_parent = np.full(_CANDIDATE_SLOTS, -1, np.int64)
     slot_start = np.zeros(_CANDIDATE_SLOTS, np.int64)
     slot_support = np.zeros(_CANDIDATE_SLOTS, np.int64)
     used_slots = np.zeros(_MAX_CANDIDATES, np.int64)
     n_used = 0
-    log_alpha = math.log(ALPHA)
     for child in range(n_rows):
         length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
                                             kept_count, read_arena, votes, child_buffer)
         read = child_buffer[:length]
-        child_width = win_width[child]
-        child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
-        first = max(0, window_at - MAX_SHIFT)
-        last = min(read.shape[0] - segment, window_at + child_width + MAX_SHIFT - segment)
         for k in range(n_used):
             slot_parent[used_slots[k]] = -1
-        n_used = 0
-        inside = max(first, min(last, window_at))  # window positions first, then its flanks
-        for step in range(last - first + 1):
-            pos = inside + step if inside + step <= last else inside - (step - (last - inside))
-            code = _segment_code(read, pos, segment)
-            if code < 0:
-                continue
-            slot = (code * 0x9E3779B1) & (size - 1)
-            while table_code[slot] != -1 and table_code[slot] != code:
-                slot = (slot + 1) & (size - 1)
-            if table_code[slot] == -1:
-                continue
-            i = table_first[slot]
-            stop = min(codes.shape[0], i + _PARENTS_PER_SEGMENT)
-            while i < stop and codes[i] == code:
-                parent = owner[i]
-                start = pos - where[i]
-                i += 1
-                if parent == child or row_count[parent] < row_count[child]:
-                    continue
-                if row_count[parent] == row_count[child] and parent > child:
-                    continue
-                if abs(start - window_at) > MAX_SHIFT or n_used == _MAX_CANDIDATES:
-                    continue
-                # count the segments supporting (parent, start)
-                h = (parent * 0x9E3779B1 + start * 40503) & (_CANDIDATE_SLOTS - 1)
-                while slot_parent[h] != -1 and not (slot_parent[h] == parent
-                                                     and slot_start[h] == start):
-                    h = (h + 1) & (_CANDIDATE_SLOTS - 1)
-                if slot_parent[h] == -1:
-                    slot_parent[h] = parent
-                    slot_start[h] = start
-                    slot_support[h] = 0
-                    used_slots[n_used] = h
-                    n_used += 1
-                slot_support[h] += 1
-        # candidates: supported by 2 segments, or else the biggest ones supported by one
-        n_seen = 0
-        for k in range(n_used):
-            if slot_support[used_slots[k]] >= 2:
-                seen_parent[n_seen] = slot_parent[used_slots[k]]
-                seen_start[n_seen] = slot_start[used_slots[k]]
-                n_seen += 1
-        if n_seen == 0:
-            for k in range(n_used):
-                seen_parent[n_seen] = slot_parent[used_slots[k]]
-                seen_start[n_seen] = slot_start[used_slots[k]]
-                n_seen += 1
-        # the biggest plausible parent wins: try candidates from the biggest down
-        order = np.argsort(-row_count[seen_parent[:n_seen]])
-        best_parent = -1
-        tried = 0
-        for k in order:
-            if tried == _TRIES:
-                break
-            tried += 1
-            parent = seen_parent[k]
-            start = seen_start[k]
-            width = win_width[parent]
-            if start - MAX_EDITS >= 0 and start + width + MAX_EDITS <= read.shape[0]:
-                window = win_arena[win_offset[parent]:win_offset[parent] + width]
-                _parent_error(parent, row_count, row_profile, profiles, 0, width, error)
-                edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS,
-                                                      cost, edits_table)
-            else:
-                parent_length, parent_window_at = _kept_consensus(
-                    parent, kept_offset, kept_length, kept_window, kept_count, read_arena,
-                    votes, parent_buffer)
-                shift = window_at - start  # child window start, parent window coordinates
-                _parent_error(parent, row_count, row_profile, profiles, shift, child_width,
-                              error)
-                edits, log_lambda = _align_log_lambda(
-                    child_window, error, parent_buffer[:parent_length],
-                    parent_window_at + shift, MAX_EDITS, cost, edits_table)
-            if edits > MAX_EDITS:
-                continue
-            if edits == 0 or log_poisson_tail(row_count[child], math.exp(log_lambda)
-                                              * row_count[parent]) >= log_alpha:
-                best_parent = parent
-                break
-        parent_of[child] = best_parent
+        first = max(0, window_at - MAX_SHIFT)
+        last = min(length - SEGMENT, window_at + win_width[child] + MAX_SHIFT - SEGMENT)
+        n_used = _add_candidates(read, first, last, window_at, child, row_count, codes, owner,
+                                 where, table_code, table_first, scan_codes, slot_parent,
+                                 slot_start, slot_support, used_slots)
+        parent_of[child] = _try_candidates(
+            child, read, window_at, n_used, used_slots, slot_parent, slot_start, slot_support,
+            row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
+            kept_window, kept_count, row_profile, profiles, read_arena, votes, cost,
+            edits_table, seen_key, parent_buffer, error)
     return parent_of
 
 
@@ -347,17 +420,13 @@ def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
     to keep the kernels quick to compile.)
     """
     parents = np.flatnonzero(row_count[:n_rows] >= 2)
-    # segments sized on the usual window: narrower (shrunk) windows just get fewer of them
-    usual = int(np.median(win_width[parents])) if len(parents) else MAX_SEGMENT * (MAX_EDITS + 1)
-    segment = max(MIN_SEGMENT, min(MAX_SEGMENT, usual // (MAX_EDITS + 1)))
-    codes, owner, where = _segments(parents, win_offset, win_width, win_arena, segment)
-    # by code, biggest parents first: they are tried first when candidates abound
-    order = np.lexsort((owner, -row_count[owner], codes))
+    parents = parents[np.argsort(-row_count[parents], kind="stable")]  # biggest first...
+    codes, owner, where = _segments(parents, win_offset, win_width, win_arena)
+    order = np.argsort(codes, kind="stable")  # ...within each code
     codes, owner, where = codes[order], owner[order], where[order]
-    table_code, table_first = _hash_first(codes)
     return _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                          kept_length, kept_window, kept_count, row_profile, profiles,
-                         read_arena, segment, codes, owner, where, table_code, table_first)
+                         read_arena, codes, owner, where, *_hash_first(codes))
 
 
 @njit(cache=True, nogil=True)

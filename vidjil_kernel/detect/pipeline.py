@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,7 @@ from vidjil_kernel.detect.merge import find_parents, resolve_roots
 from vidjil_kernel.detect.windows import WindowTable
 from vidjil_kernel.germline import Preset
 from vidjil_kernel.reads import BatchReader, ReadBatch
-from vidjil_kernel.results import Clone, SampleResult
+from vidjil_kernel.results import Clone, Designation, SampleResult
 
 UNEXPECTED = "xxx"
 #: read count assumed for the e-value when the input size is unknown (standard input)
@@ -44,7 +44,7 @@ class DetectOptions:
     min_reads: int = 5
     max_designations: int | None = 100  # None: all clones
     unexpected: bool = False
-    batch_reads: int = 65536
+    batch_reads: int = 16384  # reads per batch: memory vs per-batch overhead
 
 
 @dataclass
@@ -108,6 +108,28 @@ def _as_text(sequence: np.ndarray, quality: np.ndarray | None,
 def _is_d(preset: Preset, files: list[str]) -> bool:
     """Whether a side of a recombination is a D: an incomplete (D-J, V-D, D-D) recombination."""
     return all(a.segment == "D" for f in files for a in preset.alleles(f))
+
+
+#: how much better (e-value ratio) the reverse strand must be to be preferred
+STRAND_EVIDENCE = 1e-3
+
+
+def _prefer_reverse(forward: Designation, reverse: Designation) -> bool:
+    """Whether a sequence's designation on its reverse strand beats the one as given.
+
+    Something found beats nothing, a recombination of one system beats an unexpected
+    one between loci (as `-2` is tried only when no system explains a sequence); then
+    the reverse strand needs a clearly lower e-value, since an inversion (V to an
+    inverted V) reads about as well both ways and is reported as given.
+    """
+    def kind(designation: Designation) -> tuple[bool, bool]:
+        return not designation.segments(), designation.locus == UNEXPECTED
+
+    if kind(forward) != kind(reverse):
+        return kind(reverse) < kind(forward)
+    forward_e = forward.evalue if forward.evalue is not None else math.inf
+    reverse_e = reverse.evalue if reverse.evalue is not None else math.inf
+    return reverse_e < STRAND_EVIDENCE * forward_e
 
 
 def _reverse_complement(sequence: str) -> str:
@@ -209,8 +231,8 @@ class Detector:
             calls["win_width"], calls["log10_evalue"], calls["end5"], calls["start3"])
         return calls
 
-    def affect_sequences(self, sequences: list[str]) -> list[tuple[str | None, str]]:
-        """(system or None, sequence on the recombination's forward strand or reason) per sequence.
+    def affect_sequences(self, sequences: list[str]) -> list[tuple[int, str]]:
+        """(recombination index or -1, sequence on its forward strand or the reason) each.
 
         For single sequences (a curated collection, a user's pasted sequence): the
         e-value counts the sequences given as the whole input, and a sequence too short
@@ -220,16 +242,40 @@ class Detector:
         seq = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
         offsets = np.concatenate([[0], np.cumsum([len(s) for s in encoded])]).astype(np.int64)
         calls = self.affect(seq, offsets, float(len(sequences)))
-        out: list[tuple[str | None, str]] = []
+        out: list[tuple[int, str]] = []
         for i, sequence in enumerate(sequences):
             status = calls["status"][i]
             if status not in (affect.ANALYSED, affect.TOO_SHORT_WINDOW):
-                out.append((None, affect.REASONS[int(status)]))
+                out.append((-1, affect.REASONS[int(status)]))
                 continue
-            system = self.systems[self.system_of_rec[calls["rec"][i]]]
             forward = sequence.upper() if calls["strand"][i] > 0 else _reverse_complement(
                 sequence.upper())
-            out.append((system, forward))
+            out.append((int(calls["rec"][i]), forward))
+        return out
+
+    def designate_sequences(self, sequences: list[str]) -> list[tuple[bool, Designation]]:
+        """(reverse-complemented, designation) of single sequences (`vidjil designate`).
+
+        The k-mer detection chooses the strand and the system of a V-J recombination,
+        as for reads.  When it finds only an incomplete or unexpected one (evidence on
+        a short D), or nothing, every system is compared by dynamic programming
+        instead, on both strands.
+        """
+        from vidjil_kernel.designate import designate, designate_best
+
+        unexpected = self.options.unexpected
+        out = []
+        for sequence, (rec, placed) in zip(sequences, self.affect_sequences(sequences),
+                                           strict=True):
+            upper = sequence.upper()
+            if rec >= 0 and self.rank_of_rec[rec] == 0:
+                system = self.systems[self.system_of_rec[rec]]
+                out.append((placed != upper, designate(placed, self.preset, system)))
+                continue
+            both = [designate_best(s, self.preset, unexpected=unexpected)
+                    for s in (upper, _reverse_complement(upper))]
+            reverse = _prefer_reverse(*both)
+            out.append((reverse, both[reverse]))
         return out
 
     def run(self, source: str | os.PathLike, *,
@@ -270,7 +316,8 @@ class Detector:
 
     def designate(self, run: DetectionRun) -> None:
         """Full V(D)J designation of the top ``max_designations`` clones, in place."""
-        chosen = list(zip(run.result.clones, run.clone_rows))[:self.options.max_designations]
+        pairs = zip(run.result.clones, run.clone_rows, strict=True)
+        chosen = list(pairs)[:self.options.max_designations]
         if not chosen:
             return
         from vidjil_kernel.designate import designate, designate_files
@@ -285,9 +332,8 @@ class Detector:
 
     def _expected_reads(self, reader: BatchReader) -> float:
         """Reads in the whole input, estimated from the part read (size unknown: a default)."""
-        if reader.total_bytes and reader.bytes_read:
-            return reader.records_read * reader.total_bytes / reader.bytes_read
-        return float(UNKNOWN_READS)
+        expected = reader.expected_records()
+        return float(UNKNOWN_READS) if expected is None else max(expected, reader.records_read)
 
     @staticmethod
     def _merge(table: WindowTable) -> np.ndarray:
@@ -340,11 +386,11 @@ class Detector:
         result = SampleResult(
             original_name=name,
             producer=f"vidjil-kernel {__version__}",
-            timestamp=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+            timestamp=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
             commandline=commandline or shlex.join(sys.argv),
             total_reads=state.reads,
             analysed_reads=state.analysed,
-            reads_by_locus={s: int(c) for s, c in zip(self.systems, by_system) if c},
+            reads_by_locus={s: int(c) for s, c in zip(self.systems, by_system, strict=True) if c},
             reasons={label: int(reasons[code]) for code, label in affect.REASONS.items()},
             clones=clones,
             diversity=diversities,

@@ -78,8 +78,7 @@ def progress_bar(total_bytes: int | None, quiet: bool) -> Callable[[Progress], N
     def update(state: Progress) -> None:
         bar.update(state.bytes_done - bar.n)
         bar.set_postfix_str(f"{state.reads:,} reads, {state.reads_per_second:,.0f} reads/s, "
-                            f"{100.0 * state.analysed / max(state.reads, 1):.1f}% analysed",
-                            refresh=False)
+                            f"{100.0 * state.analysed / max(state.reads, 1):.1f}% analysed")
         if state.done:
             bar.close()
 

@@ -75,9 +75,9 @@ D_KEY = re.compile(r"4[a-z]")
 
 def write_vidjil(result: SampleResult, path: str | os.PathLike) -> Path:
     """Write ``result`` as a ``.vidjil`` file (atomically); returns the path."""
-    data = vidjil_dict(result)
-    with atomic_write(path) as handle:
-        json.dump(data, handle, indent=2, allow_nan=False)
+    text = json.dumps(vidjil_dict(result), allow_nan=False, separators=(",", ":"))
+    with atomic_write(path) as handle:  # compact JSON: the C encoder, 10x faster than indented
+        handle.write(text)
         handle.write("\n")
     return Path(path)
 

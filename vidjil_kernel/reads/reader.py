@@ -45,6 +45,7 @@ class BatchReader(Iterator[ReadBatch]):
         self.total_bytes = self._source.total_bytes
         self.format: str | None = None
         self.records_read = 0
+        self.text_bytes = 0  # text of the records handed out (decompressed bytes)
         self._batch_reads = batch_reads
         self._block = block_bytes
         self._text = np.empty(block_bytes, dtype=np.uint8)
@@ -60,6 +61,20 @@ class BatchReader(Iterator[ReadBatch]):
     @property
     def bytes_read(self) -> int:
         return self._source.bytes_read
+
+    def expected_records(self) -> float | None:
+        """The input's number of records, estimated from those read so far (None: unknown).
+
+        Text bytes per record so far, times the input's text size: the file's size,
+        or for gzip the uncompressed size its trailer gives (else the compressed size
+        scaled by the progress so far, which read-ahead biases low).
+        """
+        if not self.records_read or self.total_bytes is None:
+            return None
+        text_size = self._source.uncompressed_bytes()
+        if text_size is not None and self.text_bytes:
+            return self.records_read * text_size / self.text_bytes
+        return self.records_read * self.total_bytes / max(self.bytes_read, 1)
 
     def __enter__(self) -> BatchReader:
         return self
@@ -164,6 +179,7 @@ class BatchReader(Iterator[ReadBatch]):
                     k.SEQUENCE_TABLE, seq, offsets, names, name_offsets, n, max_n)
             if status >= k.ERR_HEADER:
                 raise self._format_error(status, pos, n, line, err_pos, field, a, b)
+            self.text_bytes += min(pos, self._end) - self._start
             self._start = min(pos, self._end)
             self._line = line
             if status in (k.BATCH_FULL, k.END):

@@ -91,6 +91,25 @@ class InputSource:
     def bytes_read(self) -> int:
         return self._counter.count
 
+    def uncompressed_bytes(self) -> int | None:
+        """Size of the decompressed text, when known without reading it all (else None).
+
+        A plain file is its size.  A gzip file stores its uncompressed size modulo
+        2**32 in its last 4 bytes; that is trusted only when it is at least the
+        compressed size (a smaller value means several gzip members, or 4 GiB or more).
+        """
+        if self.total_bytes is None:
+            return None
+        if not self.gzipped:
+            return self.total_bytes
+        try:
+            with open(self.name, "rb") as handle:
+                handle.seek(-4, os.SEEK_END)
+                size = int.from_bytes(handle.read(4), "little")
+        except OSError:
+            return None
+        return size if size >= self.total_bytes else None
+
     def readinto(self, buffer: memoryview) -> int:
         """Fill ``buffer`` with decompressed bytes; 0 only at the end of the input."""
         try:

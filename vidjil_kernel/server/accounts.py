@@ -5,9 +5,10 @@ password rules, password change).  :class:`LabAuthenticator` adds what Vidjil
 does on a new server: the first account signed up becomes the administrator
 ("init"), unless ``vidjil up --admin NAME`` named one.
 
-Every successful login goes through :func:`post_auth_hook`, which calls
-:func:`on_user_authorised`: the one place where the lab learns that a hub user
-may work in it.
+Every successful login goes through :class:`AccountHook` (the post-auth hook),
+the one place where the lab learns that a hub user may work in it: the hub does
+not hold the lab's database, so the hook tells the vidjil-api service, which
+makes (or updates) the lab account (see ``vidjil_kernel.api.accounts``).
 """
 
 from __future__ import annotations
@@ -46,15 +47,6 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def on_user_authorised(name: str, email: str | None, admin: bool) -> None:
-    """A hub user logged in: they are authorised to work in the lab.
-
-    Called on every login (so it must be idempotent), for local and LDAP
-    accounts alike, in the hub process.
-    """
-    log.info("lab account authorised: %s (email %s, admin %s)", name, email or "-", admin)
-
-
 def _email_of(authenticator: Any, authentication: dict) -> str | None:
     """The email of a local account, or the LDAP ``mail`` attribute when it was fetched."""
     if isinstance(authenticator, NativeAuthenticator):
@@ -65,15 +57,41 @@ def _email_of(authenticator: Any, authentication: dict) -> str | None:
     return str(mail[0]) if mail else None
 
 
-def post_auth_hook(authenticator: Any, handler: Any, authentication: dict) -> dict:
-    """JupyterHub ``Authenticator.post_auth_hook``: tell the lab who logged in."""
-    name = authentication["name"]
-    admin = authentication.get("admin")
-    if admin is None:
-        user = handler.find_user(name)
-        admin = bool(user and user.admin)
-    on_user_authorised(name, _email_of(authenticator, authentication), bool(admin))
-    return authentication
+class AccountHook:
+    """JupyterHub ``Authenticator.post_auth_hook``: tell the vidjil-api service who logged in.
+
+    Called on every login, for local and LDAP accounts alike, in the hub process;
+    it posts the user's name, email and hub admin flag to the API's
+    ``internal/accounts`` route (``url``) with the account-sync secret of this
+    start of the lab (``token``).  A failure is logged, never a refused login:
+    the API also makes the account on the user's first request.
+    """
+
+    def __init__(self, url: str, token: str, *, timeout: float = 10.0) -> None:
+        self.url = url
+        self.token = token
+        self.timeout = timeout
+
+    async def __call__(self, authenticator: Any, handler: Any, authentication: dict) -> dict:
+        from tornado.httpclient import AsyncHTTPClient
+
+        name = authentication["name"]
+        admin = authentication.get("admin")
+        if admin is None:
+            user = handler.find_user(name)
+            admin = bool(user and user.admin)
+        email = _email_of(authenticator, authentication)
+        log.info("lab account authorised: %s (email %s, admin %s)", name, email or "-", admin)
+        try:
+            await AsyncHTTPClient().fetch(
+                self.url, method="POST", request_timeout=self.timeout,
+                headers={"Authorization": f"token {self.token}",
+                         "Content-Type": "application/json"},
+                body=json.dumps({"name": name, "email": email, "admin": bool(admin)}))
+        except Exception as error:  # the API restarting: the first request makes the account
+            log.warning("vidjil-api was not told about %s's login (%s); their account is "
+                        "made on their first request", name, error)
+        return authentication
 
 
 class LabSignUpHandler(SignUpHandler):

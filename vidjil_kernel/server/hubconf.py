@@ -7,10 +7,12 @@ hub does differently for the lab is decided here, where it can be tested.
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
 
 from traitlets.config import Config
 
+from vidjil_kernel.api.config import ACCOUNT_SYNC_TOKEN_ENV
 from vidjil_kernel.exceptions import UsageError
 from vidjil_kernel.server import accounts
 from vidjil_kernel.server.runtime import API_SERVICE_NAME, LabRuntime
@@ -54,17 +56,17 @@ def _native_config(c: Config, state_dir: Path) -> None:
     c.LabAuthenticator.seconds_before_next_try = accounts.LOCKOUT_SECONDS
 
 
-def api_service(rt: LabRuntime) -> dict:
-    """The vidjil-api managed service: the only process given the data and the database."""
+def api_service(rt: LabRuntime, account_sync_token: str) -> dict:
+    """The vidjil-api managed service: the only process given the data and the database.
+
+    Its environment holds the lab's settings (``VIDJIL_*``, as `vidjil up`
+    resolved them) and the secret of the hub's account hook.
+    """
     return {
         "name": API_SERVICE_NAME,
         "url": f"http://127.0.0.1:{rt.api_port}",
         "command": [rt.python, "-m", "vidjil_kernel.api"],
-        "environment": {
-            "VIDJIL_DATA_DIR": rt.data_dir,
-            "VIDJIL_DB_URL": rt.db_url,
-            "VIDJIL_DASK_SCHEDULER": rt.dask_scheduler,
-        },
+        "environment": {**rt.api_env, ACCOUNT_SYNC_TOKEN_ENV: account_sync_token},
         "oauth_no_confirm": True,
         "oauth_client_allowed_scopes": API_CLIENT_SCOPES,
         "display": False,
@@ -112,13 +114,17 @@ def configure_hub(c: Config, rt: LabRuntime) -> None:
     c.ConfigurableHTTPProxy.should_start = False
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{rt.proxy_api_port}"
 
-    c.JupyterHub.services = [api_service(rt)]
+    # a new secret at each start: only this hub and this API's process know it
+    account_sync_token = secrets.token_hex(32)
+    c.JupyterHub.services = [api_service(rt, account_sync_token)]
     c.JupyterHub.load_roles = [
         {"name": "user", "scopes": ["self", API_ACCESS_SCOPE]},
     ]
 
     c.Authenticator.allow_all = True
-    c.Authenticator.post_auth_hook = accounts.post_auth_hook
+    c.Authenticator.post_auth_hook = accounts.AccountHook(
+        f"http://127.0.0.1:{rt.api_port}/services/{API_SERVICE_NAME}/internal/accounts",
+        account_sync_token)
     if rt.admin:
         c.Authenticator.admin_users = {rt.admin}
     if rt.authenticator == "ldap":

@@ -10,6 +10,7 @@ Layout of the data directory (owner-only, mode 0700)::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -33,7 +34,7 @@ from vidjil_kernel.server.runtime import (
     write_private,
 )
 from vidjil_kernel.server.supervisor import Supervisor
-from vidjil_kernel.settings import SOURCE_ROOT, Settings
+from vidjil_kernel.settings import SOURCE_ROOT, Settings, settings_environment
 
 log = logging.getLogger("vidjil_kernel.server")
 
@@ -118,6 +119,7 @@ def build_runtime(settings: Settings, admin: AdminRequest | None) -> LabRuntime:
         port=settings.port, proxy_api_port=proxy_api_port, hub_port=hub_port, api_port=api_port,
         data_dir=str(data_dir), state_dir=str(data_dir / "hub"),
         db_url=settings.database_url, dask_scheduler=settings.dask_scheduler,
+        api_env=settings_environment(settings),
         spawner=settings.spawner, authenticator=settings.authenticator, ldap=settings.ldap,
         admin=admin.name if admin else "", source_root=str(SOURCE_ROOT), python=sys.executable,
     )
@@ -147,22 +149,47 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise _StopRequested(signal.Signals(signum).name)
 
 
-def run_lab(settings: Settings, admin: AdminRequest | None = None, *, echo=print) -> None:
+def prepare_database(settings: Settings, *, upgrade: bool = False, echo=print) -> None:
+    """Create the lab database on a first start; refuse an older one unless ``upgrade``.
+
+    Done here, before any process starts, so that a database needing `vidjil db upgrade`
+    is said at once on the terminal rather than in the API's log.
+    """
+    from vidjil_kernel.db import migrate
+    from vidjil_kernel.db.engine import make_engine
+
+    url = dataclasses.replace(settings, data_dir=settings.data_dir.resolve()).database_url
+    engine = make_engine(url)
+    try:
+        state = migrate.schema_state(engine)
+        if state is migrate.SchemaState.EMPTY:
+            migrate.upgrade(engine, backup=False)
+            echo("created the lab database")
+        elif state is migrate.SchemaState.OLD and upgrade:
+            backup = migrate.upgrade(engine)
+            echo("upgraded the lab database" + (f" (backup: {backup})" if backup else ""))
+        migrate.check_schema(engine)
+    finally:
+        engine.dispose()
+
+
+def run_lab(settings: Settings, admin: AdminRequest | None = None, *, echo=print,
+            upgrade_db: bool = False) -> None:
     """Start the lab, print its URL, and run until SIGINT/SIGTERM; then stop everything."""
     runtime = build_runtime(settings, admin)
     data_dir = Path(runtime.data_dir)
     state_dir = prepare_data_dir(data_dir)
+    prepare_database(settings, upgrade=upgrade_db, echo=echo)
     logs = data_dir / "logs"
     proxy_token = persistent_secret(state_dir / "proxy_token")
     if admin and admin.password is not None:
         write_private(state_dir / "initial-admin.json",
                       json.dumps({"name": admin.name, "password": admin.password}))
-    env = dict(os.environ)
+    # the lab's settings go to the API service only, by the hub configuration
+    env = {name: value for name, value in os.environ.items() if not name.startswith("VIDJIL_")}
     env.update(runtime.to_env())
     env["CONFIGPROXY_AUTH_TOKEN"] = proxy_token
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    for private in ("VIDJIL_DATA_DIR", "VIDJIL_DB_URL", "VIDJIL_DASK_SCHEDULER"):
-        env.pop(private, None)  # given to the API service only, by the hub configuration
 
     previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     supervisor = Supervisor()

@@ -38,6 +38,8 @@ class LabRuntime:
     #: what only the vidjil-api service receives, through its environment
     db_url: str
     dask_scheduler: str
+    #: the lab's settings as VIDJIL_* variables, for the vidjil-api service only
+    api_env: dict
     #: "embedded" (local processes as the lab's user) or "isolated" (one system user each)
     spawner: str
     #: "native" (sign-up + admin authorisation) or "ldap"

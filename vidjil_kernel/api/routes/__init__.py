@@ -1,9 +1,10 @@
 """The API's routes, one module per area; each module has a ``router`` (FastAPI APIRouter).
 
-Routes get the caller from ``vidjil_kernel.api.auth`` (``CurrentUser``, or
-``AdminUser`` for admin-only routes) and the service settings from
-``request.app.state.config``.  A new area is a new module listed in ``AREAS``.
+Routes take a ``Caller`` (``vidjil_kernel.api.context``): the authenticated hub
+user, their lab account, and a transaction in which the database layer's
+services check their rights.  A new area is a new module listed in ``AREAS``.
 """
 
 #: modules of this package, in the order their routes appear in the OpenAPI document
-AREAS = ("server", "users", "admin")
+AREAS = ("server", "users", "sets", "samples", "uploads", "files", "configs", "preprocesses",
+         "jobs", "results", "analyses", "tags", "groups", "audit", "notifications", "admin")

@@ -15,6 +15,7 @@ from vidjil_kernel.db.rights.core import (
     has_record_right,
     has_sample_right,
     has_set_right,
+    holds_right_somewhere,
     identity_filter,
     is_admin,
     record_filter,
@@ -22,6 +23,7 @@ from vidjil_kernel.db.rights.core import (
     require_impersonation,
     require_lab_admin,
     require_record_right,
+    require_right_somewhere,
     require_sample_right,
     require_set_right,
     sample_filter,
@@ -39,9 +41,10 @@ from vidjil_kernel.db.rights.listings import (
 __all__ = [
     "SYSTEM", "Actor", "SystemActor", "acting_groups", "actor_name", "audit",
     "can_impersonate", "has_group_right", "has_record_right", "has_sample_right",
-    "has_set_right", "identity_filter", "is_admin", "readable_configs",
+    "has_set_right", "holds_right_somewhere", "identity_filter", "is_admin", "readable_configs",
     "readable_preprocesses", "readable_samples", "readable_sets", "readable_sets_query",
     "record_filter", "require_group_right", "require_impersonation", "require_lab_admin",
-    "require_record_right", "require_sample_right", "require_set_right", "sample_filter",
+    "require_record_right", "require_right_somewhere", "require_sample_right",
+    "require_set_right", "sample_filter",
     "set_filter", "set_refs",
 ]

@@ -351,6 +351,26 @@ def require_group_right(
              origin=origin, record_type="group", record_id=group.id)
 
 
+def _holds_somewhere_by_groups(session: Session, actor: Actor, right: Right) -> bool:
+    if not is_account(actor):
+        return False
+    return session.scalar(select(exists(groups_holding(actor, right)))) or False
+
+
+def holds_right_somewhere(session: Session, actor: Actor, right: Right) -> bool:
+    """Whether one of the actor's groups holds ``right`` at all (admins: always)."""
+    return is_admin(actor) or _holds_somewhere_by_groups(session, actor, right)
+
+
+def require_right_somewhere(
+    session: Session, actor: Actor, right: Right, what: str, *, origin: str
+) -> None:
+    """Raise unless one of the actor's groups holds ``right``: for actions on no record yet,
+    such as browsing the mounted file source before attaching a file to a set."""
+    _require(session, actor, right, what, _holds_somewhere_by_groups(session, actor, right),
+             origin=origin, record_type="lab", record_id=None)
+
+
 def require_lab_admin(actor: Actor, what: str) -> None:
     """Raise unless the actor is a lab admin (for actions no group right allows)."""
     if not is_admin(actor):

@@ -24,6 +24,7 @@ from vidjil_kernel.db.services.accounts import (
     remove_member,
     revoke_right,
     set_user_active,
+    set_user_admin,
     user_view,
 )
 from vidjil_kernel.db.services.analyses import (
@@ -53,6 +54,7 @@ from vidjil_kernel.db.services.journal import (
     list_notifications,
     post_notification,
 )
+from vidjil_kernel.db.services.result_access import get_fused_result, get_result
 from vidjil_kernel.db.services.sets import (
     add_sample,
     create_set,
@@ -75,12 +77,12 @@ __all__ = [
     "add_member", "add_sample", "add_user", "create_config", "create_group", "create_preprocess",
     "create_set", "delete_config", "delete_group", "delete_preprocess", "delete_set",
     "dismiss_notification", "ensure_account", "extract_tags", "get_account", "get_analysis",
-    "get_config", "get_group", "get_preprocess", "get_sample", "get_set", "grant_right",
-    "group_view", "impersonate", "launch_analysis", "link_sample", "list_audit",
-    "list_fused_results", "list_groups", "list_notifications", "list_results", "list_samples",
-    "list_sets", "list_users", "parse_right", "post_notification", "public_group", "record_login",
-    "remove_member", "remove_sample", "retag", "revoke_right", "save_analysis", "set_groups",
-    "set_user_active", "share_config", "share_preprocess", "share_set", "tag_vocabulary",
-    "unshare_config", "unshare_preprocess", "unshare_set", "update_config", "update_preprocess",
-    "update_sample", "update_set", "user_view",
+    "get_config", "get_fused_result", "get_group", "get_preprocess", "get_result", "get_sample",
+    "get_set", "grant_right", "group_view", "impersonate", "launch_analysis", "link_sample",
+    "list_audit", "list_fused_results", "list_groups", "list_notifications", "list_results",
+    "list_samples", "list_sets", "list_users", "parse_right", "post_notification", "public_group",
+    "record_login", "remove_member", "remove_sample", "retag", "revoke_right", "save_analysis",
+    "set_groups", "set_user_active", "set_user_admin", "share_config", "share_preprocess",
+    "share_set", "tag_vocabulary", "unshare_config", "unshare_preprocess", "unshare_set",
+    "update_config", "update_preprocess", "update_sample", "update_set", "user_view",
 ]

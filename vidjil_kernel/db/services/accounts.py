@@ -167,8 +167,24 @@ def set_user_active(session: Session, actor: Actor, name: str, active: bool, *,
     """Enable or disable an account (lab admins only); a disabled account may do nothing."""
     require_lab_admin(actor, "accounts")
     user = get_account(session, name)
+    if not active and isinstance(actor, User) and actor.id == user.id:
+        raise Conflict(f"{name} cannot disable their own account: ask another admin")
     user.active = active
     audit(session, actor, "activate" if active else "deactivate", "user", user.id, origin=origin)
+    return user_view(session, user)
+
+
+def set_user_admin(session: Session, actor: Actor, name: str, admin: bool, *,
+                   origin: str) -> UserView:
+    """Make an account a lab admin, or not (lab admins only; not one's own flag)."""
+    require_lab_admin(actor, "accounts")
+    user = get_account(session, name)
+    if not admin and isinstance(actor, User) and actor.id == user.id:
+        raise Conflict(f"{name} cannot remove their own admin flag: ask another admin")
+    if user.is_admin != admin:
+        user.is_admin = admin
+        audit(session, actor, "grant_admin" if admin else "revoke_admin", "user", user.id,
+              origin=origin)
     return user_view(session, user)
 
 

@@ -70,6 +70,7 @@ def _create(session: Session, actor: Actor, record_type: str, group: str, origin
         raise UsageError(f"a {record_type} needs a non-empty 'name'")
     if session.scalar(select(model.id).where(model.name == name)) is not None:  # type: ignore[attr-defined]
         raise Conflict(f"{record_type} {name!r} exists: choose another name")
+    values["name"] = name
     record = model(creator_id=actor.id if isinstance(actor, User) else None, **values)
     session.add(record)
     session.flush()

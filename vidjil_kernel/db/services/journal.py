@@ -27,6 +27,7 @@ from vidjil_kernel.db.rights import (
     Actor,
     actor_name,
     audit,
+    is_admin,
     require_lab_admin,
     require_record_right,
 )
@@ -111,7 +112,12 @@ def list_audit(
 ) -> list[AuditView]:
     """Audit entries, newest first: of one record (``admin`` on it), or all (lab admins)."""
     if record_type in ACCESS_TABLES and record_id is not None:
-        require_record_right(session, record_type, actor, Right.ADMIN, record_id, origin=origin)
+        try:
+            require_record_right(session, record_type, actor, Right.ADMIN, record_id,
+                                 origin=origin)
+        except NotFound:
+            if not is_admin(actor):  # a deleted record's history is for lab admins
+                raise
     else:
         require_lab_admin(actor, "the audit log" if record_type is None
                           else f"the audit log of {record_type} records")

@@ -1,0 +1,142 @@
+"""Compile the numba kernels of a detection run, in parallel, once per machine.
+
+numba compiles each kernel on its first call and caches the machine code
+(``cache=True``).  A cold cache would make the first `vidjil detect` (or the first
+job of a new Dask worker) spend most of its time compiling, one kernel after the
+other.  ``ensure_compiled`` instead compiles independent groups of kernels in
+parallel processes, on tiny inputs with the argument types of a real run, then
+leaves a marker so later starts only load the cache.  A file lock makes concurrent
+starts (several Dask workers) wait for one warm-up instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from vidjil_kernel.germline import Preset
+
+PACKAGE = Path(__file__).resolve().parent.parent
+#: the source files holding kernels: a change to any of them means recompiling
+KERNEL_SOURCES = ("reads/_kernels.py", "detect/encode.py", "detect/affect.py",
+                  "detect/windows.py", "detect/merge.py", "designate/align.py")
+
+
+def _cache_dir() -> Path:
+    return Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else PACKAGE / "__pycache__"
+
+
+def _marker() -> Path:
+    """The file saying this cache holds kernels of these sources, numba and CPU."""
+    digest = hashlib.sha256()
+    for part in (numba.__version__, np.__version__, sys.version, numba.config.CPU_NAME or
+                 "host"):
+        digest.update(str(part).encode())
+    for name in KERNEL_SOURCES:
+        digest.update((PACKAGE / name).read_bytes())
+    return _cache_dir() / f"vidjil-kernels-{digest.hexdigest()[:16]}.compiled"
+
+
+def _tiny_reads(preset: Preset) -> list[str]:
+    """A few recombination-like reads (V end + J start) of each system of the preset."""
+    reads = []
+    for system in preset.systems.values():
+        recombination = system.recombinations[0]
+        five = preset.alleles(recombination.five[0])[0].sequence[-60:]
+        three = preset.alleles(recombination.three[0])[0].sequence[:40]
+        reads += [five + "ACGTAC"[: copy + 1] + three for copy in range(6)]
+    return reads
+
+
+def _compile_reads(directory: str) -> None:
+    import gzip
+
+    from vidjil_kernel.reads import BatchReader
+
+    folder = Path(directory)
+    (folder / "warmup.fa").write_text(">a\nACGT\nACGT\n>b\nGGCC\n")
+    (folder / "warmup.fq.gz").write_bytes(gzip.compress(b"@r\nACGT\n+\nIIII\n", mtime=0))
+    for name in ("warmup.fq.gz", "warmup.fa"):
+        for _ in BatchReader(folder / name):
+            pass
+
+
+def _compile_detection(preset: Preset) -> None:
+    """The affectation and window kernels, on a batch laid out as the reader does."""
+    from vidjil_kernel.detect.pipeline import Detector
+    from vidjil_kernel.detect.windows import WindowTable
+
+    reads = [read.encode() for read in _tiny_reads(preset)]
+    seq = np.frombuffer(b"".join(reads), np.uint8).copy()  # writable, as the reader's
+    offsets = np.concatenate([[0], np.cumsum([len(read) for read in reads])]).astype(np.int64)
+    detector = Detector(preset)
+    calls = detector.affect(seq, offsets, float(len(reads)))
+    WindowTable(True, detector.options.window).add(seq, np.full(len(seq), 30, np.uint8),
+                                                   offsets, calls)
+
+
+def _compile_merge() -> None:
+    from vidjil_kernel.detect.merge import find_parents, resolve_roots
+    from vidjil_kernel.detect.windows import WindowTable
+
+    rng = np.random.default_rng(0)
+    molecule = rng.choice(np.frombuffer(b"ACGT", np.uint8), 130)
+    reads = np.concatenate([molecule] * 3)
+    offsets = np.arange(4, dtype=np.int64) * 130
+    calls = {"status": np.zeros(3, np.int8), "rec": np.zeros(3, np.int32),
+             "strand": np.array([1, 1, -1], np.int8), "win_start": np.full(3, 40, np.int32),
+             "win_width": np.full(3, 50, np.int32), "log10_evalue": np.full(3, -9.0)}
+    table = WindowTable(True, 50)
+    table.add(reads, np.full(len(reads), 30, np.uint8), offsets, calls)
+    n = table.n_rows
+    resolve_roots(find_parents(n, table.row_count[:n], table.win_offset, table.win_width,
+                               table.win_arena, table.kept_offset, table.kept_length,
+                               table.kept_window, table.kept_count, table.row_profile,
+                               table.profiles, table.read_arena))
+
+
+def _compile_designation(preset: Preset) -> None:
+    from vidjil_kernel.designate import designate
+
+    for system, read in zip(preset.systems, _tiny_reads(preset)[::6], strict=True):
+        designate(read, preset, system)
+
+
+def ensure_compiled(preset: Preset, workers: int | None = None) -> bool:
+    """Compile every kernel a run of ``preset`` needs unless the cache has them.
+
+    Returns True when it compiled.  ``workers`` defaults to the CPUs this process
+    may use (at most the number of kernel groups).
+    """
+    marker = _marker()
+    if marker.exists():
+        return False
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    with open(marker.parent / "vidjil-kernels.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists():  # another process warmed up while we waited
+            return False
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as scratch:
+            groups = [(_compile_detection, preset), (_compile_merge,),
+                      (_compile_designation, preset), (_compile_reads, scratch)]
+            count = workers or min(len(groups), len(os.sched_getaffinity(0)))
+            if count < 2 or multiprocessing.current_process().daemon:
+                for function, *arguments in groups:  # e.g. in a Dask worker: no children
+                    function(*arguments)
+            else:
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+                    for job in [pool.submit(*group) for group in groups]:
+                        job.result()
+        marker.touch()
+        return True
