@@ -1,10 +1,12 @@
 """The engine on a worker: one detector per config kept warm, an input in one piece or in chunks.
 
-Building a detector (the preset's k-mer index) takes about a second; a worker
-keeps the last few it built, so that a queue of samples with one config pays
-for it once per worker.  A big input is detected in chunks on the cluster's other
-workers (``chunked``) when the lab allows it (``job_chunk_reads``) and there is
-more than one worker thread; the result is the same as in one piece.
+Building a detector (the preset's k-mer index) takes about a second, and the
+first one of a lab compiles the numba kernels into the shared cache
+(``detect.warmup``; the other workers wait for it); a worker keeps the last few
+detectors it built, so that a queue of samples with one config pays for it once
+per worker.  A big input is detected in chunks on the cluster's other workers
+(``chunked``) when the lab allows it (``job_chunk_reads``) and there is more than
+one worker thread; the result is the same as in one piece.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from vidjil_kernel.cli.detect import detect_preset
 from vidjil_kernel.detect.pipeline import Detector, Progress
 from vidjil_kernel.detect.run import analyse_file
+from vidjil_kernel.detect.warmup import ensure_compiled
 from vidjil_kernel.jobs.configs import parse_engine_parameters
 from vidjil_kernel.jobs.context import JobContext
 from vidjil_kernel.reads import BatchReader
@@ -33,6 +36,7 @@ def cached_detector(germline_dir: str, config_name: str, parameters: str) -> Det
     params = parse_engine_parameters(config_name, parameters)
     preset = detect_preset(params.preset, params.v_files, params.d_files, params.j_files,
                            Path(germline_dir))
+    ensure_compiled(preset)  # a fresh numba cache: one worker compiles, the others wait
     return Detector(preset, params.options)
 
 
