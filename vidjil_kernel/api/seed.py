@@ -64,6 +64,15 @@ def demo_seeded(sessions: sessionmaker[Session]) -> bool:
         return _seeded(session, DEMO_SEEDED)
 
 
+def demo_spec(germline_dir: Path):
+    """The simulation of the demo patient (seeded: the same clones at every first start)."""
+    from vidjil_kernel.simulate import SimulationSpec
+
+    return SimulationSpec(loci=(("IGH", 0.5), ("TRG", 0.3), ("IGK", 0.2)), reads=DEMO_READS,
+                          mode="diagnosis", name="demo-patient", seed=2024,
+                          germline_dir=germline_dir)
+
+
 def seed_demo(settings: Settings, sessions: sessionmaker[Session]) -> int | None:
     """Create and launch the demo patient unless it was made before; its set id (or None).
 
@@ -73,12 +82,10 @@ def seed_demo(settings: Settings, sessions: sessionmaker[Session]) -> int | None
     """
     if demo_seeded(sessions):
         return None
-    from vidjil_kernel.simulate import SimulationSpec, simulate_follow_up
+    from vidjil_kernel.simulate import simulate_follow_up
 
     data_dir = settings.data_dir.resolve()
-    spec = SimulationSpec(loci=(("IGH", 0.5), ("TRG", 0.3), ("IGK", 0.2)), reads=DEMO_READS,
-                          mode="diagnosis", name="demo-patient", seed=2024,
-                          germline_dir=settings.germline_dir)
+    spec = demo_spec(settings.germline_dir)
     scratch = Path(tempfile.mkdtemp(prefix="demo-", dir=data_dir))
     try:
         simulated = simulate_follow_up(spec, scratch, DEMO_TIMEPOINTS)

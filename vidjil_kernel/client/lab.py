@@ -307,6 +307,14 @@ class Lab:
         frame.attrs["samples"] = samples
         return frame
 
+    def repertoire(self, result: Any = None, *, fused: Any = None) -> dict:
+        """Per sample: reads analysed and why not, diversity, V x J usage, read lengths."""
+        if (result is None) == (fused is None):
+            raise UsageError("give either a result or fused=")
+        route = f"/results/{_id(result)}/repertoire" if fused is None \
+            else f"/fused/{_id(fused)}/repertoire"
+        return self._request("GET", route)
+
     def download(self, result: Any = None, *, fused: Any = None, to: str | Path = ".",
                  format: str = "vidjil") -> Path:  # noqa: A002
         """Save a result as ``.vidjil`` or ``airr`` (TSV), or a fused result as ``.vidjil``."""
@@ -353,9 +361,15 @@ class Lab:
         return _frame(self._request("GET", "/users"))
 
     def audit(self, record_type: str | None = None, record_id: int | None = None,
-              limit: int = 100):
+              limit: int = 100, *, user: str | None = None):
+        """Audit entries, newest first (of one record, or made by ``user``)."""
         return _frame(self._request("GET", "/audit", params=_given(
-            record_type=record_type, record_id=record_id, limit=limit)))
+            record_type=record_type, record_id=record_id, user=user, limit=limit)))
+
+    def set_user(self, name: str, *, active: bool | None = None,
+                 admin: bool | None = None) -> dict:
+        """Enable or disable an account, make it a lab admin or not (lab admins)."""
+        return self._request("PATCH", f"/users/{name}", json=_given(active=active, admin=admin))
 
     def notifications(self):
         return _frame(self._request("GET", "/notifications"))

@@ -24,7 +24,10 @@ RecordType = Literal["set", "sample", "config", "preprocess", "group", "user", "
 @router.get("/audit", response_model=list[AuditView], summary="Audit entries, newest first")
 def list_audit(caller: CallerDep, record_type: RecordType | None = None,
                record_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+               user: Annotated[str | None, Query(min_length=1, max_length=255,
+                                                 description="Only entries by this "
+                                                             "account")] = None,
                limit: Annotated[int, Query(ge=1, le=10_000)] = 100) -> list[AuditView]:
     with caller.session() as (session, actor):
         return svc.list_audit(session, actor, record_type=record_type, record_id=record_id,
-                              limit=limit, origin=caller.origin)
+                              user=user, limit=limit, origin=caller.origin)

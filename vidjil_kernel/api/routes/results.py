@@ -16,6 +16,7 @@ from starlette.background import BackgroundTask
 from vidjil_kernel.api.clone_tables import CloneTable, clone_table
 from vidjil_kernel.api.context import Caller, CallerDep
 from vidjil_kernel.api.params import FusedId, Limit, Offset, ResultId, SampleId, Search, SetId
+from vidjil_kernel.api.repertoire import Repertoire, repertoire
 from vidjil_kernel.db import services as svc
 from vidjil_kernel.db.views import FusedResultView, ResultView
 from vidjil_kernel.exceptions import Conflict, NotFound
@@ -71,6 +72,13 @@ def result_clones(result_id: ResultId, caller: CallerDep, locus: Locus = None,
     return clone_table(path, locus=locus, search=search, offset=offset, limit=limit)
 
 
+@router.get("/results/{result_id}/repertoire", response_model=Repertoire,
+            summary="QC, diversity, V x J usage and read lengths of a result")
+def result_repertoire(result_id: ResultId, caller: CallerDep) -> Repertoire:
+    _, path = _result_file(caller, result_id)
+    return repertoire(path)
+
+
 @router.get("/results/{result_id}/vidjil", response_class=FileResponse, responses=DOWNLOAD,
             summary="Download a result as .vidjil (the Vidjil web client's format)")
 def result_vidjil(result_id: ResultId, caller: CallerDep) -> FileResponse:
@@ -115,6 +123,12 @@ def fused_clones(fused_id: FusedId, caller: CallerDep, locus: Locus = None,
                  search: Search = None, offset: Offset = 0, limit: Limit = 100) -> CloneTable:
     return clone_table(_fused_file(caller, fused_id), locus=locus, search=search,
                        offset=offset, limit=limit)
+
+
+@router.get("/fused/{fused_id}/repertoire", response_model=Repertoire,
+            summary="QC, diversity, V x J usage and read lengths of each sample of a set")
+def fused_repertoire(fused_id: FusedId, caller: CallerDep) -> Repertoire:
+    return repertoire(_fused_file(caller, fused_id))
 
 
 @router.get("/fused/{fused_id}/vidjil", response_class=FileResponse, responses=DOWNLOAD,

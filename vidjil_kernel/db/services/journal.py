@@ -108,9 +108,11 @@ def _audit_view(entry: AuditEntry) -> AuditView:
 
 def list_audit(
     session: Session, actor: Actor, *, record_type: str | None = None,
-    record_id: int | None = None, limit: int = 100, origin: str = "",
+    record_id: int | None = None, user: str | None = None, limit: int = 100,
+    origin: str = "",
 ) -> list[AuditView]:
-    """Audit entries, newest first: of one record (``admin`` on it), or all (lab admins)."""
+    """Audit entries, newest first: of one record (``admin`` on it), or all (lab admins);
+    only those made by ``user`` when given."""
     if record_type in ACCESS_TABLES and record_id is not None:
         try:
             require_record_right(session, record_type, actor, Right.ADMIN, record_id,
@@ -126,5 +128,7 @@ def list_audit(
         query = query.where(AuditEntry.record_type == record_type)
     if record_id is not None:
         query = query.where(AuditEntry.record_id == record_id)
+    if user is not None:
+        query = query.where(AuditEntry.user_name == user)
     return [_audit_view(entry) for entry in session.scalars(query)]
 

@@ -1,0 +1,1 @@
+"""The logic of the Voila dashboards (``notebooks/dashboards/``): widgets and figures."""
