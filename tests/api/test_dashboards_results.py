@@ -143,3 +143,59 @@ def test_a_set_without_results_says_what_to_do(demo):
         dash.load_set_results(admin, empty["id"])
     assert dash.query_parameter("set_id", {"QUERY_STRING": "set_id=12&x=1"}) == "12"
     assert dash.query_parameter("set_id", {"QUERY_STRING": ""}) is None
+
+
+def test_admin_tables(demo):
+    from vidjil_kernel.dashboards import admin as board
+
+    admin, set_id, user = demo
+    visitor = user("stranger")
+    visitor.whoami()  # the account exists once it has called the API
+    users = board.users_frame(admin)
+    assert {"boss", "stranger"} <= set(users["name"])
+    assert users.set_index("name").loc["boss", "admin"]
+    groups = board.groups_frame(admin)
+    public = groups.set_index("name").loc["public"]
+    assert public["rights"] == "read, run"
+    status = admin.status()
+    assert len(board.workers_frame(status)) == len(status["workers"]) == 1
+    assert "Queue: 0 jobs" in board.server_html(status) and "free of" in board.server_html(status)
+    assert board.queue_frame(admin).empty  # the demo's jobs are done
+    everyone = board.audit_frame(admin)
+    assert "seed_demo" in set(everyone["action"])
+    admin.set_user("stranger", active=False)
+    admin.set_user("stranger", active=True)
+    by_boss = board.audit_frame(admin, "boss")
+    assert set(by_boss["user"]) == {"boss"} and len(by_boss) >= 2
+    assert by_boss["record"].iloc[0] == "user " + str(
+        int(admin.users().set_index("name").loc["stranger", "id"]))
+    with pytest.raises(ApiForbidden):
+        board.users_frame(visitor)
+
+
+def test_dashboard_widgets_tag_name_and_save(demo):
+    from vidjil_kernel.dashboards.admin import AdminDashboard
+
+    admin, set_id, _ = demo
+    board = dash.ResultsDashboard(admin, dash.load_set_results(admin, set_id))
+    page = board.widget()
+    assert page.children and board.follow_box.children[0].layout.yaxis.type == "log"
+    assert board.vj_box.children[0].data[0].type == "heatmap"
+    top = board.clone_choice.value
+    assert top == board.results.clones["id"].iloc[0]
+    board.name_box.value = "from the widgets"
+    board.tag_choice.value = 2
+    board.save_button.click()
+    assert "vidjil-saved" in board.message.value
+    assert 'class="vidjil-name">from the widgets<' in board.table.value
+    board.sample_choice.value = 2
+    assert 'class="vidjil-percent"' in board.table.value  # one sample: its % only
+    assert 'class="vidjil-sample-percent"' not in board.table.value
+    again = dash.load_set_results(admin, set_id)
+    assert (again.notes[top]["name"], again.notes[top]["tag"]) == ("from the widgets", 2)
+    board.vj_locus.value = "TRG"
+    assert "TRG" in board.vj_box.children[0].layout.title.text
+    admin_page = AdminDashboard(admin)
+    assert "boss" in admin_page.users.value and "public" in admin_page.groups.value
+    admin_page.audit_user.value = "boss"
+    assert "seed_demo" not in admin_page.audit.value

@@ -152,8 +152,8 @@ def _cell(column: str, value: Any) -> str:
         text = ""
     else:
         text = str(value)
-    css = "vidjil-" + column.strip("% ").replace(" ", "-").replace("(", "").replace(")", "") \
-        if not column.startswith("% ") else "vidjil-percent"
+    css = "vidjil-sample-percent" if column.startswith("% ") else \
+        "vidjil-percent" if column == "%" else f"vidjil-{column}"
     return f'<td class="{escape(css)}">{escape(text)}</td>'
 
 
@@ -386,8 +386,9 @@ class ResultsDashboard:
         self.clone_choice.options = [
             (f"{row.name or row.id} ({row.locus}, {row.reads} reads)", row.id)
             for row in frame.head(50).itertuples()]
-        if current in {value for _, value in self.clone_choice.options}:
-            self.clone_choice.value = current
+        values = [value for _, value in self.clone_choice.options]
+        if values:
+            self.clone_choice.value = current if current in values else values[0]
         self.show_note()
 
     def refresh_follow_up(self) -> None:
