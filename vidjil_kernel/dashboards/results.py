@@ -380,7 +380,7 @@ class ResultsDashboard:
         frame = clone_frame(self.results, self.sample)
         self.table.value = clone_table_html(frame)
         label = "all" if self.sample is None else self.results.labels[self.sample]
-        set_name = self.results.set.get("name") or f"set-{self.results.set['id']}"
+        set_name = self.results.set.get("label") or f"set-{self.results.set['id']}"
         self.export.value = tsv_link(frame, f"{set_name}-{label}-clones.tsv".replace(" ", "_"))
         current = self.clone_choice.value
         self.clone_choice.options = [
@@ -429,7 +429,7 @@ class ResultsDashboard:
         import ipywidgets as widgets
 
         results = self.results
-        title = escape(results.set.get("name") or f"set {results.set['id']}")
+        title = escape(results.set.get("label") or f"set {results.set['id']}")
         head = widgets.HTML(
             f'<h2 class="vidjil-results-title">Results of {title}</h2>'
             f'<p>Fused result {results.fused["id"]} (config {results.config_id}), '
