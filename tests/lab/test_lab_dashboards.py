@@ -56,6 +56,14 @@ def admin_page(lab, browser):
     context.close()
 
 
+def _screenshot(page, path) -> None:
+    """The whole dashboard (Voila scrolls inside its page: a tall window shows it all)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 3600})
+    page.screenshot(path=path, full_page=True)
+    page.set_viewport_size(size)
+
+
 def _first_clone(page) -> dict[str, str]:
     row = page.wait_for_selector("tr.vidjil-clone", timeout=RENDER_TIMEOUT)
     return {column: row.query_selector(f"td.vidjil-{column}").inner_text()
@@ -80,7 +88,7 @@ def test_results_of_the_demo_tag_name_save_reload(lab, admin_page, demo_set, tru
     assert page.query_selector("a.vidjil-export-tsv") is not None
     assert page.locator("a.vidjil-download-airr").count() == 3
     assert not page.query_selector(".vidjil-error")
-    page.screenshot(path=artifacts / "10-results-dashboard.png", full_page=True)
+    _screenshot(page, artifacts / "10-results-dashboard.png")
 
     name = f"leukaemic clone {int(time.time())}"
     page.fill(".vidjil-clone-name input", name)
@@ -92,7 +100,7 @@ def test_results_of_the_demo_tag_name_save_reload(lab, admin_page, demo_set, tru
     again = _first_clone(page)
     assert (again["name"], again["tag"], again["v"]) == (name, "clone 1", top["v"])
     assert page.input_value(".vidjil-clone-name input") == name
-    page.screenshot(path=artifacts / "11-results-saved-and-reloaded.png", full_page=True)
+    _screenshot(page, artifacts / "11-results-saved-and-reloaded.png")
     page.close()
     assert time.monotonic() - started < 120
 
@@ -114,7 +122,7 @@ def test_admin_dashboard_lists_accounts_and_queue(lab, admin_page, artifacts):
     page.wait_for_function(
         "() => [...document.querySelectorAll('.vidjil-audit-table tbody tr')]"
         ".every(row => row.cells[1].innerText === 'boss')", timeout=30_000)
-    page.screenshot(path=artifacts / "12-admin-dashboard.png", full_page=True)
+    _screenshot(page, artifacts / "12-admin-dashboard.png")
     page.close()
 
 

@@ -128,8 +128,11 @@ class AdminDashboard:
         users = users_frame(self.lab)
         self.users.value = frame_html(users, "vidjil-users-table")
         names = list(users["name"])
+        chosen, audited = self.account.value, self.audit_user.value
         self.account.options = names
+        self.account.value = chosen if chosen in names else (names[0] if names else None)
         self.audit_user.options = [EVERYONE, *names]
+        self.audit_user.value = audited if audited in names else EVERYONE
         self.groups.value = frame_html(groups_frame(self.lab), "vidjil-groups-table")
         status = self.lab.status()
         self.server.value = server_html(status)

@@ -157,7 +157,7 @@ def _cell(column: str, value: Any) -> str:
     return f'<td class="{escape(css)}">{escape(text)}</td>'
 
 
-def clone_table_html(frame: pd.DataFrame, *, rows: int = 50) -> str:
+def clone_table_html(frame: pd.DataFrame, *, rows: int = 25) -> str:
     """The table as HTML: each row ``tr.vidjil-clone`` with ``data-clone-id``, cells by column."""
     if not len(frame):
         return '<p class="vidjil-empty">No clones.</p>'
@@ -443,8 +443,9 @@ class ResultsDashboard:
                           + frame_html(diversity_frame(results), "vidjil-diversity"))
         return widgets.VBox([
             head, files, self.export,
+            self.follow_box,
             widgets.HTML("<h3>Top clones</h3>"), self.sample_choice, notes, self.message,
-            self.table, self.follow_box,
+            self.table,
             widgets.HTML("<h3>V x J usage</h3>"), widgets.HBox([self.vj_sample, self.vj_locus]),
             self.vj_box, length_figure(results), qc,
         ])
