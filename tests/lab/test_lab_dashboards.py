@@ -15,6 +15,8 @@ import requests
 from demo_truth import demo_dominant_clone, gene
 from lab_harness import ADMIN
 
+from vidjil_kernel.dashboards.results import FOLLOWED_CLONES
+
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
 FINAL = ("completed", "failed", "cancelled")
 RENDER_TIMEOUT = 90_000
@@ -82,9 +84,13 @@ def test_results_of_the_demo_tag_name_save_reload(lab, admin_page, demo_set, tru
         truth["locus"], gene(truth["v_call"]), gene(truth["j_call"]))
     page.wait_for_selector(".vidjil-follow-up .js-plotly-plot", timeout=RENDER_TIMEOUT)
     page.wait_for_selector(".vidjil-vj .js-plotly-plot", timeout=RENDER_TIMEOUT)
-    assert page.locator(".vidjil-follow-up .js-plotly-plot .ytick").count() > 0
-    assert page.locator(".vidjil-vj .js-plotly-plot .hm, .vidjil-vj .js-plotly-plot image"
-                        ).count() > 0
+    page.wait_for_selector(".vidjil-lengths .js-plotly-plot", timeout=RENDER_TIMEOUT)
+    # drawn with their data and layout, not as empty plots
+    assert page.locator(".vidjil-follow-up .scatterlayer .trace").count() == FOLLOWED_CLONES + 1
+    assert page.text_content(".vidjil-follow-up .gtitle").startswith("Follow-up")
+    assert page.text_content(".vidjil-vj .gtitle").startswith("V x J usage")
+    assert page.locator(".vidjil-vj .hm, .vidjil-vj image").count() > 0
+    assert page.locator(".vidjil-lengths .barlayer .trace").count() == 3
     assert page.query_selector("a.vidjil-export-tsv") is not None
     assert page.locator("a.vidjil-download-airr").count() == 3
     assert not page.query_selector(".vidjil-error")

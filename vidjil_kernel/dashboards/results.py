@@ -230,7 +230,7 @@ def follow_up_figure(results: SetResults, clones: int = FOLLOWED_CLONES):
     detection limit (one read) of each sample."""
     import plotly.graph_objects as go
 
-    figure = go.FigureWidget()
+    figure = go.Figure()
     labels = results.labels
     for clone in results.clones.head(clones).to_dict("records"):
         note = results.notes.get(clone["id"], {})
@@ -248,7 +248,7 @@ def follow_up_figure(results: SetResults, clones: int = FOLLOWED_CLONES):
                          yaxis_title="% of analysed reads", margin={"t": 50, "b": 40},
                          legend={"font": {"size": 10}})
     figure.update_yaxes(type="log", exponentformat="power")
-    return figure
+    return go.FigureWidget(figure)  # made whole: later changes do not reach a new widget
 
 
 def vj_grid(results: SetResults, sample: int, locus: str) -> tuple[list[str], list[str],
@@ -273,18 +273,18 @@ def vj_figure(results: SetResults, sample: int, locus: str):
     import plotly.graph_objects as go
 
     v_genes, j_genes, grid = vj_grid(results, sample, locus)
-    figure = go.FigureWidget(go.Heatmap(x=j_genes, y=v_genes, z=grid, colorscale="Viridis",
-                                        hovertemplate="%{y} x %{x}: %{z} reads<extra></extra>"))
+    figure = go.Figure(go.Heatmap(x=j_genes, y=v_genes, z=grid, colorscale="Viridis",
+                                  hovertemplate="%{y} x %{x}: %{z} reads<extra></extra>"))
     figure.update_layout(title=f"V x J usage, {locus}", height=max(300, 16 * len(v_genes) + 120),
                          margin={"t": 50, "b": 40}, xaxis_title="J gene", yaxis_title="V gene")
-    return figure
+    return go.FigureWidget(figure)
 
 
 def length_figure(results: SetResults):
     """Analysed reads by length, one bar series per sample."""
     import plotly.graph_objects as go
 
-    figure = go.FigureWidget()
+    figure = go.Figure()
     width = results.repertoire["length_bin"]
     for label, summary in zip(results.labels, results.repertoire["samples"], strict=True):
         figure.add_bar(x=[start + width / 2 for start in summary["length_bins"]],
@@ -292,7 +292,7 @@ def length_figure(results: SetResults):
     figure.update_layout(title="Read lengths (analysed reads, by their clone's mean length)",
                          barmode="overlay", height=320, margin={"t": 50, "b": 40},
                          xaxis_title="length (nt)", yaxis_title="reads")
-    return figure
+    return go.FigureWidget(figure)
 
 
 # --- notes ---------------------------------------------------------------------------------
@@ -447,7 +447,7 @@ class ResultsDashboard:
             widgets.HTML("<h3>Top clones</h3>"), self.sample_choice, notes, self.message,
             self.table,
             widgets.HTML("<h3>V x J usage</h3>"), widgets.HBox([self.vj_sample, self.vj_locus]),
-            self.vj_box, length_figure(results), qc,
+            self.vj_box, widgets.Box([length_figure(results)]).add_class("vidjil-lengths"), qc,
         ])
 
 
