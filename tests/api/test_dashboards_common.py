@@ -6,8 +6,15 @@ import pytest
 from api_harness import LoopbackServer, start_api
 
 from vidjil_kernel.client import Lab
-from vidjil_kernel.dashboards.common import Notice, dashboard_url, error_page, guard, link, \
-    query_int, query_params
+from vidjil_kernel.dashboards.common import (
+    Notice,
+    dashboard_url,
+    error_page,
+    guard,
+    link,
+    query_int,
+    query_params,
+)
 from vidjil_kernel.exceptions import UsageError
 
 

@@ -19,8 +19,13 @@ from urllib.parse import parse_qs, urlencode
 import ipywidgets as widgets
 
 from vidjil_kernel.client import Lab
-from vidjil_kernel.exceptions import ApiAuthError, ApiForbidden, ApiNotFound, UsageError, \
-    VidjilError
+from vidjil_kernel.exceptions import (
+    ApiAuthError,
+    ApiForbidden,
+    ApiNotFound,
+    UsageError,
+    VidjilError,
+)
 
 log = logging.getLogger(__name__)
 
