@@ -26,6 +26,7 @@ from vidjil_kernel.exceptions import (
     UsageError,
     VidjilError,
 )
+from vidjil_kernel.server.runtime import API_SERVICE_NAME
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,12 @@ def link(text: str, notebook: str, css_class: str = "", **params: object) -> str
     classes = f' class="{escape(css_class)}"' if css_class else ""
     return (f'<a{classes} href="{escape(dashboard_url(notebook, **params))}" '
             f'target="_self">{escape(text)}</a>')
+
+
+def api_href(route: str) -> str:
+    """The browser's address of an API route (downloads): the browser logs in by OAuth."""
+    base = os.environ.get("JUPYTERHUB_BASE_URL", "/").rstrip("/")
+    return f"{base}/services/{API_SERVICE_NAME}{route}"
 
 
 def explain(error: Exception) -> str:
