@@ -153,7 +153,7 @@ class SetsDashboard:
         create = widgets.Accordion(children=[
             widgets.VBox([self.form, self.create_button]),
             widgets.VBox([self.paste_hint, self.paste, self.batch_button])],
-            titles=("New", "Paste rows from a spreadsheet"))
+            titles=("New", "Paste rows from a spreadsheet"), selected_index=0)
         self.widget = widgets.VBox([
             widgets.HTML(STYLE + '<style>.vidjil-tag { background: #e3ecf7; '
                          'border-radius: 3px; padding: 0 3px; }</style>'),
