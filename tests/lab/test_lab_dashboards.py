@@ -4,8 +4,10 @@ analysis to complete, open its results.  Screenshots of each dashboard go to ``a
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from lab_harness import ADMIN
@@ -97,6 +99,10 @@ def test_clinician_creates_a_patient_uploads_launches_and_opens_results(
                            timeout=ANALYSIS_TIMEOUT_MS)
     downloads = user.query_selector_all(".vidjil-samples a.vidjil-download")
     assert [link.inner_text() for link in downloads] == [".vidjil", "AIRR"]
+    with user.expect_download() as download:
+        downloads[0].click()
+    result = json.loads(Path(download.value.path()).read_text())
+    assert result["samples"]["number"] == 1 and result["clones"]
     user.screenshot(path=artifacts / "12-set-dashboard-completed.png", full_page=True)
 
     user.click("a.vidjil-results-link")

@@ -35,6 +35,7 @@ STYLE = """<style>
 .vidjil-error { color: #a40000; font-weight: bold; }
 .vidjil-ok { color: #1b5e20; }
 .vidjil-info { color: #444; }
+.widget-html a { color: #1565c0; text-decoration: underline; }
 .vidjil-table { border-collapse: collapse; }
 .vidjil-table th, .vidjil-table td { padding: 2px 8px; border-bottom: 1px solid #ddd;
   text-align: left; }
