@@ -74,13 +74,17 @@ def state_html(job: dict | None) -> tuple[str, str]:
 
 
 def downloads_html(job: dict | None) -> str:
-    """Links to the ``.vidjil`` and AIRR files of a completed analysis."""
+    """Links to the ``.vidjil`` and AIRR files of a completed analysis.
+
+    Plain navigations, not ``download`` links: the browser then sends ``Accept:
+    text/html``, so that the API logs it in through the hub (OAuth) before the file
+    comes back as an attachment, and the dashboard stays open."""
     if job is None or job["state"] != "completed" or job.get("result_id") is None:
         return ""
     result = int(job["result_id"])
-    return (f'<a class="vidjil-download" href="{escape(api_href(f"/results/{result}/vidjil"))}"'
-            f' download>.vidjil</a> <a class="vidjil-download" '
-            f'href="{escape(api_href(f"/results/{result}/airr"))}" download>AIRR</a>')
+    return " ".join(
+        f'<a class="vidjil-download" href="{escape(api_href(f"/results/{result}/{route}"))}" '
+        f'target="_self">{title}</a>' for route, title in (("vidjil", ".vidjil"), ("airr", "AIRR")))
 
 
 def staged_copy(set_id: int, name: str, content: bytes) -> Path:
