@@ -64,6 +64,13 @@ class CuttingProxy:
         self.listener.close()
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path, monkeypatch):
+    """Uploads are staged in the home of the kernel's user."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     root = tmp_path_factory.mktemp("set-dashboard")
@@ -105,7 +112,7 @@ def _random_fastq(path, size: int):
 
 
 @pytest.mark.slow
-def test_upload_with_metadata_survives_a_network_cut(served, tmp_path):
+def test_upload_with_metadata_survives_a_network_cut(served, tmp_path, private_home):
     server, _ = served
     owner = _lab(served, "ada")
     patient = owner.create_set("patient", last_name="Martin", info="#mrd")
@@ -131,9 +138,11 @@ def test_upload_with_metadata_survives_a_network_cut(served, tmp_path):
     assert sample["sha256"] == hashlib.sha256(reads.read_bytes()).hexdigest()
     assert "diagnosis" in board.table.value and "not analysed" in board.table.value
     assert board.file.value == () and board.sampling_date.value == ""
+    assert not list((private_home / ".cache" / "vidjil-uploads").rglob("*.gz"))
 
 
-def test_bad_metadata_or_no_file_is_explained_and_nothing_is_added(served, tmp_path):
+def test_bad_metadata_or_no_file_is_explained_and_nothing_is_added(served, tmp_path,
+                                                                  private_home):
     lab = _lab(served, "bob")
     patient = lab.create_set("patient", last_name="Bad")
     board = SetDashboard(lab, patient["id"])
@@ -150,6 +159,9 @@ def test_bad_metadata_or_no_file_is_explained_and_nothing_is_added(served, tmp_p
     board.add_uploaded()
     assert "vidjil-error" in board.notice.value and "not-reads.fastq" in board.notice.value
     assert lab.samples(patient).empty
+    staged = list((private_home / ".cache" / "vidjil-uploads").rglob("*.fastq"))
+    assert [path.name for path in staged] == ["not-reads.fastq"]  # kept to resume
+    assert oct(staged[0].parent.stat().st_mode & 0o777) == "0o700"
     board.close()
 
 

@@ -9,8 +9,8 @@ states come from the API: the table refreshes by itself while jobs are active.
 
 from __future__ import annotations
 
+import os
 import re
-import tempfile
 import threading
 from html import escape
 from pathlib import Path
@@ -88,9 +88,12 @@ def downloads_html(job: dict | None) -> str:
 
 
 def staged_copy(set_id: int, name: str, content: bytes) -> Path:
-    """The chosen file written on the kernel's disk, under a stable name (for resuming)."""
-    folder = Path(tempfile.gettempdir()) / "vidjil-dashboard-uploads" / str(set_id)
-    folder.mkdir(parents=True, exist_ok=True)
+    """The chosen file written on the kernel's disk, under a stable name (for resuming).
+
+    In the user's home, private: in isolated mode other users share ``/tmp``."""
+    user = SAFE_NAME.sub("_", os.environ.get("JUPYTERHUB_USER", "")) or "me"
+    folder = Path.home() / ".cache" / "vidjil-uploads" / user / str(set_id)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / (SAFE_NAME.sub("_", Path(name).name) or "reads.fastq")
     if not path.exists() or path.stat().st_size != len(content):
         partial = path.with_name(path.name + ".part")
@@ -144,6 +147,8 @@ class SetDashboard:
         self.rerun_button = widgets.Button(description="Re-run")
 
         self.refresh_button.on_click(lambda _: self.refresh())
+        self.auto.observe(lambda change: change["new"] and self.active() and self._watch(),
+                          "value")
         self.add_button.on_click(lambda _: self.add_uploaded())
         self.source.observe(self._source_chosen, "value")
         self.source_button.on_click(lambda _: self.add_from_source())
