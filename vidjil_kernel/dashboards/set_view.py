@@ -95,10 +95,9 @@ def staged_copy(set_id: int, name: str, content: bytes) -> Path:
     folder = Path.home() / ".cache" / "vidjil-uploads" / user / str(set_id)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / (SAFE_NAME.sub("_", Path(name).name) or "reads.fastq")
-    if not path.exists() or path.stat().st_size != len(content):
-        partial = path.with_name(path.name + ".part")
-        partial.write_bytes(content)
-        partial.replace(path)
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(content)
+    partial.replace(path)
     return path
 
 
@@ -136,7 +135,6 @@ class SetDashboard:
         self.source = widgets.Select(description="file source", rows=6)
         self.source.add_class("vidjil-source")
         self.source_button = widgets.Button(description="Add from file source")
-        self.source_folder = ""
 
         self.config = widgets.Dropdown(description="config")
         self.config.add_class("vidjil-config")
@@ -157,10 +155,11 @@ class SetDashboard:
         self.rerun_button.on_click(lambda _: self.rerun())
 
         configs = lab.configs()
-        self.config.options = [(name, int(cid)) for cid, name in configs["name"].items()]
-        default = [cid for cid, name in configs["name"].items() if name == "multi-locus"]
+        names = configs["name"].items() if len(configs) else []
+        self.config.options = [(name, int(cid)) for cid, name in names]
+        default = [value for name, value in self.config.options if name == "multi-locus"]
         if default:
-            self.config.value = int(default[0])
+            self.config.value = default[0]
         metadata = [self.sample_name, self.sampling_date, self.info]
         adding = [widgets.HTML("<b>Upload a sequence file</b>"),
                   widgets.HBox([self.file, self.add_button]), *metadata, self.bar]
@@ -278,7 +277,6 @@ class SetDashboard:
         for entry in entries.to_dict("records") if len(entries) else []:
             title = entry["name"] + ("/" if entry["kind"] == "folder" else "")
             options.append((title, (entry["kind"], entry["path"])))
-        self.source_folder = folder
         self.source.options = options
         self.source.value = None
         return True
