@@ -7,6 +7,10 @@ truth, read by read and clone by clone.  Prints each figure next to its target:
 - recombined reads analysed with the right locus (>= 99%), noise reads called (<= 0.1%);
 - true clones of >= 5 reads found (all): each is the majority of a reported clone
   (`-r 1`); predicted clones per true clone (<= 1.05), both counting clones of >= 5 reads;
+  the clones missed, by what their reads joined: a clone with the same junction (the
+  two differ outside the window only: one clone by definition), one whose junction is
+  one or two substitutions away (the smaller is indistinguishable from sequencing
+  errors of the bigger), or else;
 - V gene (>= 97%), J gene (>= 99.5%), junction exact (>= 97%) over the reported clones
   of >= 5 reads (all designated, as with `-z all`);
 - read counts of the top 10 clones within 2% of the truth;
@@ -88,6 +92,7 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
     predicted_big = [root for root, counter in members.items() if sum(counter.values()) >= 5]
     true_big = {c for c, n in true_count.items() if n >= 5}
     found = true_big & set(majority.values())
+    missed = _missed_by_cause(true_big - found, members, majority, truth_clones)
 
     v_ok = j_ok = junction_ok = designated = 0
     for root, clone_id in majority.items():
@@ -120,6 +125,7 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
         "noise_called": noise_called / max(noise, 1),
         "true_clones_5": len(true_big),
         "found": len(found) / max(len(true_big), 1),
+        "missed": missed,
         "predicted_per_true": len(predicted_big) / max(len(true_big), 1),
         "designated": designated,
         "v_gene": v_ok / max(designated, 1),
@@ -129,6 +135,32 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
         "top10_worst": max(top_errors)[1] if top_errors else "",
         "tracer_count_error": tracer_error,
     }
+
+
+def _missed_by_cause(missed: set[str], members: dict[int, Counter], majority: dict[int, str],
+                     truth_clones: dict) -> Counter:
+    """Why each missed true clone is missed: what the clone holding most of its reads is."""
+    holder: dict[str, tuple[int, int]] = {}  # true clone -> (its reads there, root)
+    for root, counter in members.items():
+        for clone_id, n in counter.items():
+            if clone_id in missed and n > holder.get(clone_id, (0, -1))[0]:
+                holder[clone_id] = (n, root)
+    causes: Counter = Counter()
+    for clone_id in missed:
+        if clone_id not in holder:
+            causes["not analysed"] += 1
+            continue
+        mine = truth_clones[clone_id]["junction"]
+        theirs = truth_clones[majority[holder[clone_id][1]]]["junction"]
+        apart = len(mine) == len(theirs) and sum(a != b for a, b in zip(mine, theirs,
+                                                                         strict=True))
+        if mine == theirs:
+            causes["same junction as the clone it joined"] += 1
+        elif apart and apart <= 2:
+            causes["1-2 substitutions from the clone it joined"] += 1
+        else:
+            causes["other"] += 1
+    return causes
 
 
 TARGETS = [
@@ -152,6 +184,9 @@ def report(title: str, figures: dict[str, float]) -> bool:
         ok = value >= target if sense == ">=" else value <= target
         passed &= ok
         print(f"  {key:24s} {value:9.4f}   target {sense} {target:<6}  {'ok' if ok else 'MISSED'}")
+        if key == "found" and figures["missed"]:
+            for cause, n in figures["missed"].most_common():
+                print(f"    missed, {cause}: {n}")
     return passed
 
 

@@ -169,8 +169,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 @pytest.fixture
 def runner(job_lab: JobLab, cluster) -> Iterator[object]:  # noqa: ANN001
-    """A started runner of ``job_lab`` on the module's cluster; stopped after the test."""
+    """A started runner of ``job_lab`` on the module's cluster; stopped after the test.
+
+    A test before may have had a worker restarted (a cancel, a timeout): wait
+    until both are back, or the runner would see one worker only.
+    """
     from vidjil_kernel.jobs import JobRunner
+
+    cluster.wait_for_workers(2)
 
     job_lab.settings = dataclasses.replace(job_lab.settings,
                                            dask_scheduler=cluster.scheduler_address)

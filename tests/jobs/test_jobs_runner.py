@@ -50,6 +50,11 @@ def _results(lab) -> list[Result]:  # noqa: ANN001
         return list(session.scalars(select(Result).order_by(Result.id)))
 
 
+def _free_workers(runner) -> int:  # noqa: ANN001
+    """Workers connected and running no job (a cancelled job's worker is restarted)."""
+    return sum(not worker["jobs"] for worker in runner.status()["workers"])
+
+
 def _files(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.rglob("*") if p.is_file())
 
@@ -263,8 +268,7 @@ def test_cancelling_a_running_analysis_stops_it_and_keeps_nothing(job_lab, runne
     with job_lab.session() as session:
         jobs.cancel(session, job_lab.user(session), view.job_id, origin="test")
     runner.wake()
-    job_lab.wait(lambda: not runner.status()["workers"][0]["jobs"] and
-                 not runner.status()["workers"][1]["jobs"], 60, "the worker to be free")
+    job_lab.wait(lambda: _free_workers(runner) == 2, 60, "both workers to be back and free")
     job = job_lab.job(view.job_id)
     assert (job.state, job.error) == ("cancelled", "cancelled by alice")
     result = next(r for r in _results(job_lab) if r.sample_id == sample)
@@ -281,6 +285,7 @@ def test_chunks_on_two_workers_give_the_one_piece_result(job_lab, cluster, big_s
                                                          tmp_path: Path) -> None:
     from vidjil_kernel.jobs import JobRunner
 
+    cluster.wait_for_workers(2)  # chunks are only made when there is more than one worker
     settings = dataclasses.replace(job_lab.settings, dask_scheduler=cluster.scheduler_address,
                                    job_chunk_reads=50_000)
     sample = job_lab.add_sample(big_sample)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -137,11 +138,14 @@ class Lab:
         return self._request("GET", f"/samples/{_id(sample_id)}")
 
     def upload(self, path: str | Path, set: Any, *, resume: bool = True,  # noqa: A002
-               chunk_size: int = CHUNK_SIZE, progress: bool = False) -> dict:
+               chunk_size: int = CHUNK_SIZE, progress: bool = False,
+               on_progress: Callable[[int, int], None] | None = None) -> dict:
         """Upload a file for a set, in chunks; an interrupted upload resumes where it stopped.
 
         Returns the finished upload (its ``id`` goes to ``add_sample``); calling it
         again after a failure (or a restart of the notebook) resumes the upload.
+        ``progress`` shows a bar; ``on_progress(sent, size)`` is called after each chunk
+        (a dashboard's own bar).
         """
         bar = None
         if progress:
@@ -153,6 +157,8 @@ class Lab:
         def advance(sent: int, size: int) -> None:
             if bar is not None:
                 bar.update(sent - bar.n)
+            if on_progress is not None:
+                on_progress(sent, size)
 
         try:
             return send_file(self._api, path, _id(set), chunk_size=chunk_size, resume=resume,
@@ -164,14 +170,19 @@ class Lab:
     def add_sample(self, set: Any, file: str | Path | None = None,  # noqa: A002
                    file_r2: str | Path | None = None, *, source: str | None = None,
                    source_r2: str | None = None, sets: list[Any] | None = None,
-                   progress: bool = False, **fields: Any) -> dict:
+                   progress: bool = False, chunk_size: int = CHUNK_SIZE,
+                   on_progress: Callable[[int, int], None] | None = None,
+                   **fields: Any) -> dict:
         """A new sample of ``set`` (and of ``sets``): its file(s) uploaded from here
         (``file``, ``file_r2``) or taken from the lab's file source (``source``,
-        ``source_r2``); the lab checks the reads before accepting them."""
+        ``source_r2``); the lab checks the reads before accepting them.
+        ``progress``, ``chunk_size``, ``on_progress``: as for ``upload``."""
         refs: dict[str, Any] = {}
         for key, local, mounted in (("file", file, source), ("file_r2", file_r2, source_r2)):
             if local is not None:
-                refs[key] = {"upload": self.upload(local, set, progress=progress)["id"]}
+                refs[key] = {"upload": self.upload(local, set, progress=progress,
+                                                   chunk_size=chunk_size,
+                                                   on_progress=on_progress)["id"]}
             elif mounted is not None:
                 refs[key] = {"source": mounted}
         all_sets = [_id(set), *(_id(other) for other in sets or [])]
