@@ -15,6 +15,7 @@ from vidjil_kernel.dashboards.common import (
     query_int,
     query_params,
 )
+from vidjil_kernel.dashboards.home import home_html
 from vidjil_kernel.exceptions import UsageError
 
 
@@ -55,3 +56,16 @@ def test_errors_become_one_sentence_never_a_traceback(tmp_path):
             bad.whoami()
         assert "log in again" in notice.value
     assert "vidjil-error" in error_page(UsageError("no set")).value
+
+
+def test_home_links_to_the_other_dashboards_and_admin_only_for_admins():
+    status = {"version": "1.0", "uptime_seconds": 120, "disk_free_bytes": 5e9,
+              "disk_total_bytes": 2e10}
+    recent = [{"id": 4, "label": "DEMO-1 <b>"}, {"id": 5, "label": ""}]
+    page = home_html({"name": "ada", "admin": False}, status, recent)
+    assert "Welcome, <b>ada</b> (user)." in page
+    assert "up for 2 min, 5.0 GB free of 20.0 GB" in page
+    assert 'href="sets.ipynb"' in page and 'href="results.ipynb?set_id=4"' in page
+    assert "DEMO-1 &lt;b&gt;" in page and ">set 5</a>" in page
+    assert "admin.ipynb" not in page
+    assert 'href="admin.ipynb"' in home_html({"name": "boss", "admin": True}, status, [])

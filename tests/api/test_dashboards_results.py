@@ -141,8 +141,6 @@ def test_a_set_without_results_says_what_to_do(demo):
     empty = admin.create_set("patient", last_name="Empty")
     with pytest.raises(UsageError, match="no completed analysis yet"):
         dash.load_set_results(admin, empty["id"])
-    assert dash.query_parameter("set_id", {"QUERY_STRING": "set_id=12&x=1"}) == "12"
-    assert dash.query_parameter("set_id", {"QUERY_STRING": ""}) is None
 
 
 def test_admin_tables(demo):

@@ -219,3 +219,10 @@ def run_in_kernel(lab_url: str, user: str, token: str, code: str, timeout: float
             return pool.submit(asyncio.run, execute()).result(timeout + 5)
     finally:
         requests.delete(f"{base}/kernels/{kernel_id}", headers=headers)
+
+
+def first_clone(page, timeout_ms: float) -> dict[str, str]:  # noqa: ANN001
+    """The top row of the Results dashboard's clone table: name, tag, locus, V, J."""
+    row = page.wait_for_selector("tr.vidjil-clone", timeout=timeout_ms)
+    return {column: row.query_selector(f"td.vidjil-{column}").inner_text()
+            for column in ("name", "tag", "locus", "v", "j")}

@@ -1,16 +1,20 @@
 """The clinician's morning in a real browser: sign up, authorisation, login, create a patient
 on the Sets dashboard, upload a simulated FASTQ on the Set dashboard, launch, wait for the
-analysis to complete, open its results.  Screenshots of each dashboard go to ``artifacts``."""
+analysis to complete, open its results: the dominant clone's V and J are the simulated
+ones; tag and name it, save, reload: still tagged.  Screenshots of each dashboard go to
+``artifacts``."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import time
 from pathlib import Path
 
 import pytest
-from lab_harness import ADMIN
+from demo_truth import gene
+from lab_harness import ADMIN, first_clone
 
 from vidjil_kernel.settings import load_settings
 from vidjil_kernel.simulate import SimulationSpec, simulate
@@ -30,6 +34,24 @@ def diagnosis(tmp_path_factory):
     sample = simulate(spec, tmp_path_factory.mktemp("diagnosis"))
     assert 4_500_000 < sample.reads.stat().st_size < 5_500_000
     return sample
+
+
+def _dominant(sample) -> dict:  # noqa: ANN001
+    """The truth row of the sample's dominant clone."""
+    with sample.clones_truth.open() as handle:
+        return next(row for row in csv.DictReader(handle, delimiter="\t")
+                    if row["role"] == "dominant")
+
+
+def _wait_for_the_fused_result(page) -> None:  # noqa: ANN001
+    """The set's fuse runs after its analysis: reload Results until it has a clone table."""
+    deadline = time.monotonic() + 120
+    while not page.wait_for_selector("tr.vidjil-clone, .vidjil-error", timeout=90_000) \
+            .evaluate("node => node.matches('tr.vidjil-clone')"):
+        assert "no completed analysis yet" in page.inner_text(".vidjil-error")
+        assert time.monotonic() < deadline, "the set's fused result did not come"
+        time.sleep(2)
+        page.reload()
 
 
 def _login(page, url: str, name: str, password: str) -> None:
@@ -107,6 +129,17 @@ def test_clinician_creates_a_patient_uploads_launches_and_opens_results(
 
     user.click("a.vidjil-results-link")
     user.wait_for_url(f"**/dashboards/results.ipynb?set_id={set_id}")
+    _wait_for_the_fused_result(user)
+    truth = _dominant(diagnosis)
+    top = first_clone(user, 60_000)
+    assert (gene(top["v"]), gene(top["j"])) == (gene(truth["v_call"]), gene(truth["j_call"]))
+    user.fill(".vidjil-clone-name input", "diagnosis clone")
+    user.select_option(".vidjil-clone-tag select", label="clone 1")
+    user.click("button.vidjil-save")
+    user.wait_for_selector(".vidjil-saved")
     user.screenshot(path=artifacts / "13-results-dashboard.png", full_page=True)
+    user.reload()
+    again = first_clone(user, 60_000)
+    assert (again["name"], again["tag"], again["v"]) == ("diagnosis clone", "clone 1", top["v"])
     context.close()
     print(f"clinician's flow: {time.monotonic() - started:.0f} s")

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 from demo_truth import demo_dominant_clone, gene
-from lab_harness import ADMIN
+from lab_harness import ADMIN, first_clone
 
 from vidjil_kernel.dashboards.results import FOLLOWED_CLONES
 
@@ -66,20 +66,14 @@ def _screenshot(page, path) -> None:
     page.set_viewport_size(size)
 
 
-def _first_clone(page) -> dict[str, str]:
-    row = page.wait_for_selector("tr.vidjil-clone", timeout=RENDER_TIMEOUT)
-    return {column: row.query_selector(f"td.vidjil-{column}").inner_text()
-            for column in ("name", "tag", "locus", "v", "j")}
-
-
 def test_results_of_the_demo_tag_name_save_reload(lab, admin_page, demo_set, truth, artifacts):
     started = time.monotonic()
     link = admin_page.wait_for_selector(f'.vidjil-results-links a[href="results.ipynb?set_id='
                                         f'{demo_set}"]', timeout=RENDER_TIMEOUT)
-    with admin_page.context.expect_page() as opened:  # links of outputs open a new tab
-        link.click()
-    page = opened.value
-    top = _first_clone(page)
+    link.click()  # the dashboards' links open in the same tab
+    page = admin_page
+    page.wait_for_url(f"**/dashboards/results.ipynb?set_id={demo_set}")
+    top = first_clone(page, RENDER_TIMEOUT)
     assert (top["locus"], gene(top["v"]), gene(top["j"])) == (
         truth["locus"], gene(truth["v_call"]), gene(truth["j_call"]))
     page.wait_for_selector(".vidjil-follow-up .js-plotly-plot", timeout=RENDER_TIMEOUT)
@@ -101,22 +95,20 @@ def test_results_of_the_demo_tag_name_save_reload(lab, admin_page, demo_set, tru
     page.select_option(".vidjil-clone-tag select", label="clone 1")
     page.click("button.vidjil-save")
     page.wait_for_selector(".vidjil-saved", timeout=30_000)
-    assert _first_clone(page)["name"] == name
+    assert first_clone(page, RENDER_TIMEOUT)["name"] == name
     page.reload()
-    again = _first_clone(page)
+    again = first_clone(page, RENDER_TIMEOUT)
     assert (again["name"], again["tag"], again["v"]) == (name, "clone 1", top["v"])
     assert page.input_value(".vidjil-clone-name input") == name
     _screenshot(page, artifacts / "11-results-saved-and-reloaded.png")
-    page.close()
     assert time.monotonic() - started < 120
 
 
 def test_admin_dashboard_lists_accounts_and_queue(lab, admin_page, artifacts):
     admin_page.goto(f"{lab.url}/user/{ADMIN[0]}/voila/render/dashboards/home.ipynb")
     link = admin_page.wait_for_selector(".vidjil-admin-link a", timeout=RENDER_TIMEOUT)
-    with admin_page.context.expect_page() as opened:
-        link.click()
-    page = opened.value
+    link.click()
+    page = admin_page
     users = page.wait_for_selector(".vidjil-users-table", timeout=RENDER_TIMEOUT)
     assert ADMIN[0] in users.inner_text()
     assert "public" in page.inner_text(".vidjil-groups-table")
@@ -129,7 +121,6 @@ def test_admin_dashboard_lists_accounts_and_queue(lab, admin_page, artifacts):
         "() => [...document.querySelectorAll('.vidjil-audit-table tbody tr')]"
         ".every(row => row.cells[1].innerText === 'boss')", timeout=30_000)
     _screenshot(page, artifacts / "12-admin-dashboard.png")
-    page.close()
 
 
 def test_admin_dashboard_refuses_other_users(lab, new_user, browser, artifacts):

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from vidjil_kernel.dashboards.results import error_html, frame_html
+from vidjil_kernel.dashboards.common import error_html, explain, frame_html
 from vidjil_kernel.exceptions import VidjilError
 
 #: audit entries shown at a time
@@ -151,7 +151,7 @@ class AdminDashboard:
         try:
             self.lab.set_user(name, active=active)
         except VidjilError as error:
-            self.message.value = error_html(str(error))
+            self.message.value = error_html(explain(error))
             return
         self.message.value = (f'<span class="vidjil-done">{escape(name)} '
                               f'{"enabled" if active else "disabled"}.</span>')
@@ -190,4 +190,4 @@ def show_admin() -> None:
             return
         display(AdminDashboard(lab).widget())
     except VidjilError as error:
-        display(HTML(error_html(str(error))))
+        display(HTML(error_html(explain(error))))

@@ -17,6 +17,7 @@ from html import escape
 from urllib.parse import parse_qs, urlencode
 
 import ipywidgets as widgets
+import pandas as pd
 
 from vidjil_kernel.client import Lab
 from vidjil_kernel.exceptions import (
@@ -98,11 +99,16 @@ def explain(error: Exception) -> str:
             "try again, and tell your lab's administrator if it persists.")
 
 
+def error_html(message: str) -> str:
+    """A message for the user, in the dashboards' error style (never a traceback)."""
+    return f'<p class="vidjil-error">{escape(message)}</p>'
+
+
 class Notice(widgets.HTML):
     """One line of feedback under a form: an error, a success, or progress."""
 
     def error(self, message: str) -> None:
-        self.value = f'<p class="vidjil-error">{escape(message)}</p>'
+        self.value = error_html(message)
 
     def ok(self, message: str) -> None:
         self.value = f'<p class="vidjil-ok">{escape(message)}</p>'
@@ -128,7 +134,7 @@ def guard(notice: Notice) -> Iterator[None]:
 
 def error_page(error: Exception) -> widgets.HTML:
     """What a dashboard shows instead of itself when it cannot start (no set, no right)."""
-    return widgets.HTML(f'{STYLE}<p class="vidjil-error">{escape(explain(error))}</p>')
+    return widgets.HTML(STYLE + error_html(explain(error)))
 
 
 def html_table(rows: list[list[str]], header: list[str], css_class: str) -> str:
@@ -137,3 +143,9 @@ def html_table(rows: list[list[str]], header: list[str], css_class: str) -> str:
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>"
                    for row in rows)
     return f'<table class="vidjil-table {escape(css_class)}"><tr>{head}</tr>{body}</table>'
+
+
+def frame_html(frame: pd.DataFrame, css_class: str) -> str:
+    """A DataFrame as an HTML table (numbers to 3 significant digits, blanks for missing)."""
+    return frame.to_html(index=False, classes=css_class, border=0,
+                         float_format=lambda x: f"{x:.3g}", na_rep="")

@@ -10,14 +10,13 @@ analyses route, a new version each time), so a reload shows them again.
 from __future__ import annotations
 
 import base64
-import os
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
+from vidjil_kernel.dashboards.common import api_href, error_html, explain, frame_html, query_int
 from vidjil_kernel.exceptions import ApiNotFound, UsageError, VidjilError
 
 #: clones read from the fused result for the table and the graphs
@@ -32,17 +31,6 @@ TAG_COLOURS = {0: "#dc322f", 1: "#cb4b16", 2: "#d33682", 3: "#268bd2", 4: "#6c71
 ALL_SAMPLES = "all samples"
 
 
-def query_parameter(name: str, environ: dict[str, str] | None = None) -> str | None:
-    """A parameter of the page's URL (Voila passes the query string as ``QUERY_STRING``)."""
-    values = parse_qs((environ or os.environ).get("QUERY_STRING", "")).get(name)
-    return values[0] if values else None
-
-
-def error_html(message: str) -> str:
-    """A message for the user, without a traceback."""
-    return f'<p class="vidjil-error">{escape(message)}</p>'
-
-
 @dataclass
 class SetResults:
     """What the dashboard shows of a set, as the API returned it."""
@@ -54,7 +42,6 @@ class SetResults:
     repertoire: dict
     notes: dict[str, dict] = field(default_factory=dict)
     analysis: dict = field(default_factory=dict)
-    api_path: str = ""
 
     @property
     def config_id(self) -> int:
@@ -84,8 +71,7 @@ def load_set_results(lab: Any, set_id: int, *, top: int = TOP_CLONES) -> SetResu
         analysis = {}
     notes = {note["id"]: note for note in analysis.get("clones", [])}
     return SetResults(set=the_set, fused=latest, samples=samples, clones=clones,
-                      repertoire=repertoire, notes=notes, analysis=analysis,
-                      api_path=urlsplit(lab.url).path)
+                      repertoire=repertoire, notes=notes, analysis=analysis)
 
 
 def _samples(lab: Any, set_id: int, in_file: list[dict], config_id: int) -> list[dict]:
@@ -181,18 +167,21 @@ def tsv_link(frame: pd.DataFrame, filename: str) -> str:
 
 
 def download_links(results: SetResults) -> str:
-    """Links to the files of the results (the API serves them to the logged-in browser)."""
-    base = results.api_path
-    links = [f'<a class="vidjil-download-fused" href="{base}/fused/{results.fused["id"]}/vidjil"'
-             ' download>all samples (.vidjil)</a>']
+    """Links to the files of the results.
+
+    Plain links (no ``download`` attribute): the browser follows them, logs in to
+    the API by OAuth if it must, and the API's answer makes it a download.
+    """
+    fused = escape(api_href(f"/fused/{results.fused['id']}/vidjil"))
+    links = [f'<a class="vidjil-download-fused" href="{fused}">all samples (.vidjil)</a>']
     for sample in results.samples:
         if sample["result_id"] is None:
             continue
-        route = f"{base}/results/{sample['result_id']}"
+        route = api_href(f"/results/{sample['result_id']}")
         name = escape(sample["label"])
-        links.append(f'{name}: <a class="vidjil-download-airr" href="{route}/airr" download>'
-                     f'AIRR</a>, <a class="vidjil-download-vidjil" href="{route}/vidjil" '
-                     "download>.vidjil</a>")
+        links.append(f'{name}: <a class="vidjil-download-airr" href="{escape(route)}/airr">'
+                     f'AIRR</a>, <a class="vidjil-download-vidjil" href="{escape(route)}/vidjil">'
+                     ".vidjil</a>")
     return " &middot; ".join(links)
 
 
@@ -215,11 +204,6 @@ def diversity_frame(results: SetResults) -> pd.DataFrame:
                                      key=lambda item: (item[0] != "all", item[0])):
             rows.append({"sample": label, "locus": locus, **indices})
     return pd.DataFrame(rows)
-
-
-def frame_html(frame: pd.DataFrame, css: str) -> str:
-    return frame.to_html(index=False, classes=css, border=0, float_format=lambda x: f"{x:.3g}",
-                         na_rep="")
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -420,7 +404,7 @@ class ResultsDashboard:
         try:
             saved = save_notes(self.lab, self.results)
         except VidjilError as error:
-            self.message.value = error_html(f"Not saved: {error}")
+            self.message.value = error_html(f"Not saved: {explain(error)}")
             return
         self.message.value = (f'<span class="vidjil-saved">Saved (version {saved["version"]}).'
                               "</span>")
@@ -451,20 +435,16 @@ class ResultsDashboard:
         ])
 
 
-def show_results(environ: dict[str, str] | None = None) -> None:
+def show_results(query: str | None = None) -> None:
     """The dashboard of the set named by ``?set_id=`` (an error message, never a traceback)."""
     from IPython.display import HTML, display
 
     from vidjil_kernel.client import Lab
 
-    raw = query_parameter("set_id", environ)
-    if raw is None or not raw.isdigit():
-        display(HTML(error_html("Which set? Open this page with ?set_id=<number> (from the "
-                                "Sets dashboard).")))
-        return
     try:
+        set_id = query_int("set_id", query)
         lab = Lab()
-        results = load_set_results(lab, int(raw))
+        results = load_set_results(lab, set_id)
         display(ResultsDashboard(lab, results).widget())
     except VidjilError as error:
-        display(HTML(error_html(str(error))))
+        display(HTML(error_html(explain(error))))
