@@ -226,3 +226,22 @@ def first_clone(page, timeout_ms: float) -> dict[str, str]:  # noqa: ANN001
     row = page.wait_for_selector("tr.vidjil-clone", timeout=timeout_ms)
     return {column: row.query_selector(f"td.vidjil-{column}").inner_text()
             for column in ("name", "tag", "locus", "v", "j")}
+
+
+def browser_signup(page, url: str, name: str, password: str) -> None:  # noqa: ANN001
+    """Sign up on the hub's page; the account then waits for an admin."""
+    page.goto(f"{url}/hub/signup")
+    page.fill("#username_input", name)
+    page.fill("#email_input", f"{name}@example.org")
+    page.fill("#password_input", password)
+    page.fill("#password_confirmation_input", password)
+    page.click("#signup_submit")
+    page.wait_for_selector("text=sent to the admin")
+
+
+def browser_login(page, url: str, name: str, password: str) -> None:  # noqa: ANN001
+    """Log in on the hub's page (the hub then sends the browser to the home dashboard)."""
+    page.goto(f"{url}/hub/login")
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.click("#login_submit")

@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from lab_harness import ADMIN
+from lab_harness import ADMIN, browser_login, browser_signup
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
 
@@ -19,27 +19,14 @@ BROKEN_NOTEBOOK = {
 }
 
 
-def _login(page, url: str, name: str, password: str) -> None:
-    page.goto(f"{url}/hub/login")
-    page.fill("#username_input", name)
-    page.fill("#password_input", password)
-    page.click("#login_submit")
-
-
 def test_signup_authorise_login_and_home_dashboard(lab, browser, artifacts):
     name, password = "clinician", "a-strong-passphrase"
     user = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
-    user.goto(f"{lab.url}/hub/signup")
-    user.fill("#username_input", name)
-    user.fill("#email_input", f"{name}@example.org")
-    user.fill("#password_input", password)
-    user.fill("#password_confirmation_input", password)
-    user.click("#signup_submit")
-    user.wait_for_selector("text=sent to the admin")
+    browser_signup(user, lab.url, name, password)
     user.screenshot(path=artifacts / "01-signup.png")
 
     admin = browser.new_context().new_page()
-    _login(admin, lab.url, *ADMIN)
+    browser_login(admin, lab.url, *ADMIN)
     admin.wait_for_url("**/user/**", timeout=60_000)
     admin.goto(f"{lab.url}/hub/authorize")
     admin.click(f"tr#{name} >> text=Authorize")
@@ -47,7 +34,7 @@ def test_signup_authorise_login_and_home_dashboard(lab, browser, artifacts):
     admin.screenshot(path=artifacts / "02-admin-authorises.png")
 
     started = time.monotonic()
-    _login(user, lab.url, name, password)
+    browser_login(user, lab.url, name, password)
     user.wait_for_url(f"**/user/{name}/voila/render/dashboards/home.ipynb", timeout=120_000)
     welcome = user.wait_for_selector(".vidjil-welcome", timeout=60_000)
     assert f"Welcome, {name} (user)." in welcome.inner_text()

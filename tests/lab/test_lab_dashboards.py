@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from demo_truth import gene
-from lab_harness import ADMIN, first_clone
+from lab_harness import ADMIN, browser_login, browser_signup, first_clone
 
 from vidjil_kernel.settings import load_settings
 from vidjil_kernel.simulate import SimulationSpec, simulate
@@ -54,13 +54,6 @@ def _wait_for_the_fused_result(page) -> None:  # noqa: ANN001
         page.reload()
 
 
-def _login(page, url: str, name: str, password: str) -> None:
-    page.goto(f"{url}/hub/login")
-    page.fill("#username_input", name)
-    page.fill("#password_input", password)
-    page.click("#login_submit")
-
-
 def test_clinician_creates_a_patient_uploads_launches_and_opens_results(
         lab, browser, artifacts, diagnosis):
     started = time.monotonic()
@@ -68,24 +61,18 @@ def test_clinician_creates_a_patient_uploads_launches_and_opens_results(
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(60_000)
     user = context.new_page()
-    user.goto(f"{lab.url}/hub/signup")
-    user.fill("#username_input", name)
-    user.fill("#email_input", f"{name}@example.org")
-    user.fill("#password_input", password)
-    user.fill("#password_confirmation_input", password)
-    user.click("#signup_submit")
-    user.wait_for_selector("text=sent to the admin")
+    browser_signup(user, lab.url, name, password)
 
     admin_context = browser.new_context()
     admin = admin_context.new_page()
-    _login(admin, lab.url, *ADMIN)
+    browser_login(admin, lab.url, *ADMIN)
     admin.wait_for_url("**/user/**", timeout=60_000)
     admin.goto(f"{lab.url}/hub/authorize")
     admin.click(f"tr#{name} >> text=Authorize")
     admin.wait_for_selector(f"tr#{name}.success")
     admin_context.close()
 
-    _login(user, lab.url, name, password)
+    browser_login(user, lab.url, name, password)
     user.wait_for_url("**/voila/render/dashboards/home.ipynb", timeout=120_000)
     user.click("a.vidjil-sets-link")
 

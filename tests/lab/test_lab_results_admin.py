@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 from demo_truth import demo_dominant_clone, gene
-from lab_harness import ADMIN, first_clone
+from lab_harness import ADMIN, browser_login, first_clone
 
 from vidjil_kernel.dashboards.results import FOLLOWED_CLONES
 
@@ -49,10 +49,7 @@ def truth(germline_dir, tmp_path_factory) -> dict:
 def admin_page(lab, browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(f"{lab.url}/hub/login")
-    page.fill("#username_input", ADMIN[0])
-    page.fill("#password_input", ADMIN[1])
-    page.click("#login_submit")
+    browser_login(page, lab.url, *ADMIN)
     page.wait_for_url("**/voila/render/dashboards/home.ipynb", timeout=120_000)
     yield page
     context.close()
