@@ -64,7 +64,6 @@ def _screenshot(page, path) -> None:
 
 
 def test_results_of_the_demo_tag_name_save_reload(lab, admin_page, demo_set, truth, artifacts):
-    started = time.monotonic()
     link = admin_page.wait_for_selector(f'.vidjil-results-links a[href="results.ipynb?set_id='
                                         f'{demo_set}"]', timeout=RENDER_TIMEOUT)
     link.click()  # the dashboards' links open in the same tab
@@ -98,7 +97,6 @@ def test_results_of_the_demo_tag_name_save_reload(lab, admin_page, demo_set, tru
     assert (again["name"], again["tag"], again["v"]) == (name, "clone 1", top["v"])
     assert page.input_value(".vidjil-clone-name input") == name
     _screenshot(page, artifacts / "11-results-saved-and-reloaded.png")
-    assert time.monotonic() - started < 120
 
 
 def test_admin_dashboard_lists_accounts_and_queue(lab, admin_page, artifacts):
