@@ -34,7 +34,6 @@ if __name__ == "__main__":  # one numba cache for this process and the workers, 
 
 # (imports below come after NUMBA_CACHE_DIR is set: numba reads it on import)
 import argparse  # noqa: E402
-import json  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 import time  # noqa: E402
@@ -44,6 +43,7 @@ import psutil  # noqa: E402
 from vidjil_kernel.db import SYSTEM, new_session_factory, session_scope  # noqa: E402
 from vidjil_kernel.db import services as svc  # noqa: E402
 from vidjil_kernel.detect.run import analyse_file  # noqa: E402
+from vidjil_kernel.formats.vidjil import run_independent  # noqa: E402
 from vidjil_kernel.jobs import JobRunner, launch  # noqa: E402
 from vidjil_kernel.jobs.engine import cached_detector  # noqa: E402
 from vidjil_kernel.settings import load_settings  # noqa: E402
@@ -237,14 +237,6 @@ def many(samples: list[Path], args: argparse.Namespace, warm: Path, germline_dir
           "on a loaded machine; the rest of the difference is the job layer and Dask)")
 
 
-def _comparable(path: Path) -> dict:
-    data = json.loads(path.read_text())
-    data.pop("timestamp")
-    for key in ("timestamp", "run_timestamp", "commandline"):
-        data["samples"].pop(key)
-    return data
-
-
 def big(samples: list[Path], args: argparse.Namespace, warm: Path, germline_dir: Path) -> None:
     runs = {}
     for name, chunk_reads in (("one piece", 0), ("4 chunks", -(-args.big // 4))):
@@ -255,8 +247,8 @@ def big(samples: list[Path], args: argparse.Namespace, warm: Path, germline_dir:
     for name, run in runs.items():
         print(f"{name:<10} wall {run['wall']:>7.1f} s, CPU here {run['cpu']:.1f} s, "
               f"CPU workers {run['workers_cpu']:.1f} s")
-    same = _comparable(runs["one piece"]["results"][0]) == \
-        _comparable(runs["4 chunks"]["results"][0])
+    same = run_independent(runs["one piece"]["results"][0]) == \
+        run_independent(runs["4 chunks"]["results"][0])
     print(f"speed-up of chunks: {runs['one piece']['wall'] / runs['4 chunks']['wall']:.2f}x; "
           f"results equal: {same}")
 

@@ -8,7 +8,6 @@ AIRR files and the per-read output must all be those of ``Detector.run``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from vidjil_kernel.detect.chunks import affect_chunk, split_reads
 from vidjil_kernel.detect.pipeline import DetectOptions, Detector
 from vidjil_kernel.detect.run import analyse_file, analyse_split
+from vidjil_kernel.formats.vidjil import run_independent
 from vidjil_kernel.germline import load_preset
 from vidjil_kernel.reads import BatchReader
 from vidjil_kernel.simulate import SimulationSpec, simulate
@@ -36,12 +36,7 @@ def reads(germline_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
 
 
 def _outputs(directory: Path, stem: str) -> dict[str, object]:
-    vidjil = json.loads((directory / f"{stem}.vidjil").read_text())
-    for key in ("timestamp",):
-        vidjil.pop(key)
-        vidjil["samples"].pop(key)
-    vidjil["samples"].pop("run_timestamp")
-    return {"vidjil": vidjil,
+    return {"vidjil": run_independent(directory / f"{stem}.vidjil"),
             "airr": (directory / f"{stem}.airr.tsv").read_text(),
             "reads": (directory / f"{stem}.reads.airr.tsv").read_text()}
 

@@ -264,6 +264,23 @@ def _number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+#: fields of a .vidjil that differ between two runs of the same analysis
+RUN_FIELDS = ("timestamp", "run_timestamp", "commandline")
+
+
+def run_independent(path: str | os.PathLike) -> dict:
+    """A .vidjil file's content without the fields of its run (when, by which command).
+
+    Two runs of the same analysis (in one piece or in chunks, in a job or not)
+    must give equal contents.
+    """
+    data = json.loads(Path(path).read_text())
+    data.pop("timestamp", None)
+    for key in RUN_FIELDS:
+        data["samples"].pop(key, None)
+    return data
+
+
 def read_vidjil(path: str | os.PathLike) -> SampleResult:
     """Read a one-sample ``.vidjil`` file (see ``read_vidjil_samples`` for fused files)."""
     samples = read_vidjil_samples(path)
