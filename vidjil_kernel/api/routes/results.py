@@ -82,7 +82,7 @@ def result_repertoire(result_id: ResultId, caller: CallerDep) -> Repertoire:
 @router.get("/results/{result_id}/vidjil", response_class=FileResponse, responses=DOWNLOAD,
             summary="Download a result as .vidjil (the Vidjil web client's format)")
 def result_vidjil(result_id: ResultId, caller: CallerDep) -> FileResponse:
-    view, path = _result_file(caller, result_id)
+    _, path = _result_file(caller, result_id)
     return FileResponse(path, filename=f"result-{result_id}.vidjil",
                         media_type="application/json")
 
