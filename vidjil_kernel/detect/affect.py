@@ -92,51 +92,62 @@ def _side_load(mask, load):
 
 
 @njit(cache=True, nogil=True)
-def _collect_hits(seq, start, stop, main_table, main_runs, main_span, main_plus, main_minus,
-                  short_table, short_runs, short_span, short_plus, short_minus,
-                  hit_start, hit_span, hit_plus, hit_minus):
-    """Seed hits of seq[start:stop] (start, span, group masks on each strand), by start."""
-    longest = max(main_span, short_span)
-    mask_all = (1 << (2 * longest)) - 1
-    main_mask = (1 << (2 * main_span)) - 1
-    short_mask = (1 << (2 * short_span)) - 1
+def _labels(seq, start, stop, table, runs, span, out):
+    """Label of each k-mer of seq[start:stop] into out (0: absent or with an N).
+
+    The lookups come last and in a loop of their own, without branches: they miss the
+    cache, and independent misses overlap only when no mispredicted branch sits
+    between them.
+    """
+    count = stop - start - span + 1
+    if count <= 0:
+        return 0
+    span_mask = (1 << (2 * span)) - 1
     code = 0
-    last_n = -1
-    n = 0
+    last_n = start - 1 - span
     for i in range(start, stop):
-        c = NUCLEOTIDE_CODE[seq[i]]  # a table, not branches: bases are unpredictable
+        c = NUCLEOTIDE_CODE[seq[i]]
         if c > 3:
             last_n = i
             c = 0
-        code = ((code << 2) | c) & mask_all
-        if short_span > 0:
-            k = i - short_span + 1
-            if k >= start and last_n < k:
-                label = short_table[code & short_mask]
-                if label:
-                    hit_start[n] = k - start
-                    hit_span[n] = short_span
-                    hit_plus[n] = short_plus[label]
-                    hit_minus[n] = short_minus[label]
-                    n += 1
-        k = i - main_span + 1
-        if k >= start and last_n < k:
-            label = main_table[spaced_code(code & main_mask, main_runs)]
+        code = ((code << 2) | c) & span_mask
+        k = i - span + 1
+        if k >= start:
+            out[k - start] = spaced_code(code, runs) if last_n < k else -1
+    for k in range(count):
+        code = out[k]
+        label = table[code if code >= 0 else 0]
+        out[k] = label if code >= 0 else 0
+    return count
+
+
+@njit(cache=True, nogil=True)
+def _collect_hits(seq, start, stop, main_table, main_runs, main_span, main_plus, main_minus,
+                  short_table, short_runs, short_span, short_plus, short_minus,
+                  hit_start, hit_span, hit_plus, hit_minus, main_labels, short_labels):
+    """Seed hits of seq[start:stop] (start, span, group masks on each strand), by start."""
+    n_main = _labels(seq, start, stop, main_table, main_runs, main_span, main_labels)
+    n_short = 0
+    if short_span > 0:
+        n_short = _labels(seq, start, stop, short_table, short_runs, short_span, short_labels)
+    n = 0
+    for k in range(max(n_main, n_short)):
+        if k < n_short:
+            label = short_labels[k]
             if label:
-                hit_start[n] = k - start
+                hit_start[n] = k
+                hit_span[n] = short_span
+                hit_plus[n] = short_plus[label]
+                hit_minus[n] = short_minus[label]
+                n += 1
+        if k < n_main:
+            label = main_labels[k]
+            if label:
+                hit_start[n] = k
                 hit_span[n] = main_span
                 hit_plus[n] = main_plus[label]
                 hit_minus[n] = main_minus[label]
                 n += 1
-    # short hits were appended by end position: restore start order (nearly sorted)
-    for a in range(1, n):
-        b = a
-        while b > 0 and hit_start[b - 1] > hit_start[b]:
-            hit_start[b - 1], hit_start[b] = hit_start[b], hit_start[b - 1]
-            hit_span[b - 1], hit_span[b] = hit_span[b], hit_span[b - 1]
-            hit_plus[b - 1], hit_plus[b] = hit_plus[b], hit_plus[b - 1]
-            hit_minus[b - 1], hit_minus[b] = hit_minus[b], hit_minus[b - 1]
-            b -= 1
     return n
 
 
@@ -318,6 +329,8 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
     hit_plus = np.empty(cap, np.uint32)
     hit_minus = np.empty(cap, np.uint32)
     split = np.empty(6, np.int64)
+    main_labels = np.empty(max_len + 1, np.int64)
+    short_labels = np.empty(max_len + 1, np.int64)
     all_five = np.uint32(0)
     all_three = np.uint32(0)
     for rec in range(rec_five.shape[0]):
@@ -345,7 +358,8 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
             n = _collect_hits(seq, begin, begin + length, main_table, main_runs, main_span,
                               main_plus, main_minus, short_table, short_runs,
                               0 if first_pass else short_span, short_plus, short_minus,
-                              hit_start, hit_span, hit_plus, hit_minus)
+                              hit_start, hit_span, hit_plus, hit_minus, main_labels,
+                              short_labels)
             best_rec, best_strand, best_log_e, best_end5, best_start3 = _best_recombination(
                 n, length, hit_start, hit_span, hit_plus, hit_minus, rec_five, rec_three,
                 rec_rank, rec_first_pass, first_pass, load, log_factor, log_threshold, split)
