@@ -78,17 +78,23 @@ def bank_from_alleles(alleles: list[Allele], files: tuple[str, ...] = ()) -> Seg
     offsets[1:] = np.cumsum([c.shape[0] for c in codes])
     forward = np.concatenate(codes) if codes else np.empty(0, np.uint8)
     reverse = np.concatenate([c[::-1] for c in codes]) if codes else np.empty(0, np.uint8)
-    keys, owners = [], []
-    for index, c in enumerate(codes):
-        kmers = np.unique(kmer_codes(c))
-        kmers = kmers[kmers >= 0]
-        keys.append(kmers)
-        owners.append(np.full(kmers.shape[0], index, dtype=np.int32))
-    all_keys = np.concatenate(keys) if keys else np.empty(0, np.int64)
-    all_owners = np.concatenate(owners) if owners else np.empty(0, np.int32)
-    order = np.argsort(all_keys, kind="stable")
-    return SegmentBank(tuple(alleles), files, forward, reverse, offsets,
-                       all_keys[order], all_owners[order])
+    keys, owners = _kmer_owners(forward, offsets)
+    return SegmentBank(tuple(alleles), files, forward, reverse, offsets, keys, owners)
+
+
+def _kmer_owners(forward: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each (k-mer, allele) pair of the concatenated alleles once, sorted by k-mer then allele.
+
+    One pass over the concatenation, dropping the k-mers that straddle two alleles.
+    """
+    kmers = kmer_codes(forward)
+    starts = np.arange(kmers.shape[0])
+    owner = np.searchsorted(offsets, starts, side="right") - 1
+    inside = (kmers >= 0) & (starts + KMER <= offsets[owner + 1])
+    count = max(offsets.shape[0] - 1, 1)
+    pairs = np.sort(kmers[inside] * count + owner[inside])
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] if pairs.size else pairs
+    return pairs // count, (pairs % count).astype(np.int32)
 
 
 def reverse_complement(sequence: str) -> str:
