@@ -70,20 +70,17 @@ def _compile_reads(directory: str) -> None:
 
 
 def _compile_detection(preset: Preset) -> None:
-    """The affectation and window kernels, on a batch laid out as the reader does."""
+    """The index and affectation kernels, on a batch laid out as the reader does."""
     from vidjil_kernel.detect.pipeline import Detector
-    from vidjil_kernel.detect.windows import WindowTable
 
     reads = [read.encode() for read in _tiny_reads(preset)]
     seq = np.frombuffer(b"".join(reads), np.uint8).copy()  # writable, as the reader's
     offsets = np.concatenate([[0], np.cumsum([len(read) for read in reads])]).astype(np.int64)
-    detector = Detector(preset)
-    calls = detector.affect(seq, offsets, float(len(reads)))
-    WindowTable(True, detector.options.window).add(seq, np.full(len(seq), 30, np.uint8),
-                                                   offsets, calls)
+    Detector(preset).affect(seq, offsets, float(len(reads)))
 
 
 def _compile_merge() -> None:
+    """The window table's and the merge's kernels."""
     from vidjil_kernel.detect.merge import find_parents, resolve_roots
     from vidjil_kernel.detect.windows import WindowTable
 
@@ -110,6 +107,16 @@ def _compile_designation(preset: Preset) -> None:
         designate(read, preset, system)
 
 
+def _set_up_numba() -> None:
+    """Pay numba's one-off set-up of its compiler (about a second) before forking.
+
+    The first compilation or cache load in a process initialises numba's typing and
+    target registries; children forked afterwards inherit them instead of each
+    doing it again.  The throw-away function is not cached.
+    """
+    numba.njit(lambda: 0)()
+
+
 def ensure_compiled(preset: Preset, workers: int | None = None) -> bool:
     """Compile every kernel a run of ``preset`` needs unless the cache has them.
 
@@ -134,6 +141,7 @@ def ensure_compiled(preset: Preset, workers: int | None = None) -> bool:
                 for function, *arguments in groups:  # e.g. in a Dask worker: no children
                     function(*arguments)
             else:
+                _set_up_numba()
                 context = multiprocessing.get_context("fork")
                 with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
                     for job in [pool.submit(*group) for group in groups]:
