@@ -91,18 +91,31 @@ def _segments(parents, win_offset, win_width, win_arena):
 
 
 @njit(cache=True, nogil=True)
+def _home_slot(code, bits):
+    """Slot of ``code`` in a table of 2**bits slots: the top bits of a Fibonacci hash.
+
+    Every base of the segment moves them (the low bits of a product would only see
+    the last bases, and windows sharing a J start pile up into long probe runs).
+    """
+    mixed = np.uint64(code) * np.uint64(0x9E3779B97F4A7C15)
+    return np.int64(mixed >> np.uint64(64 - bits))
+
+
+@njit(cache=True, nogil=True)
 def _hash_first(codes):
     """Open-addressing table: code -> index of its first entry in the sorted ``codes``."""
     n = codes.shape[0]
-    size = 1
+    size = 2
+    bits = 1
     while size < 2 * n + 2:
         size *= 2
+        bits += 1
     table_code = np.full(size, -1, np.int64)
     table_first = np.zeros(size, np.int64)
     for i in range(n):
         if i > 0 and codes[i] == codes[i - 1]:
             continue
-        slot = (codes[i] * 0x9E3779B1) & (size - 1)
+        slot = _home_slot(codes[i], bits)
         while table_code[slot] != -1:
             slot = (slot + 1) & (size - 1)
         table_code[slot] = codes[i]
@@ -131,8 +144,9 @@ def _align_log_lambda(query, error, read, start, band, cost, edits):
     Semi-global alignment (the whole query, the read's ends free) in a band of
     ``band`` nt around ``start``, minimising the summed -ln probability of the edits:
     a substitution costs -ln(e/3) with ``error[i]`` the error probability at query
-    position i, an indel -ln of its rate.  ``cost``/``edits`` are scratch arrays of at
-    least (len(query) + 1, 2 * band + 1).  Returns (edits, ln of the product of the
+    position i, an indel -ln of its rate.  ``cost`` (3 rows) and ``edits`` (2 rows)
+    are scratch of at least len(query) + 2 * band + 1 columns: two rolling rows of
+    the band, and the read's indel costs.  Returns (edits, ln of the product of the
     edits' probabilities); edits is MAX_EDITS + 1 when the query does not fit or needs
     more edits (the alignment stops as soon as every diagonal has too many).
     """
@@ -141,36 +155,110 @@ def _align_log_lambda(query, error, read, start, band, cost, edits):
     if lo < 0 or start + m + band > read.shape[0]:
         return MAX_EDITS + 1, 0.0
     diagonals = 2 * band + 1
-    for k in range(diagonals):  # read column j = row i + k
-        cost[0, k] = 0.0  # the query may start anywhere in the read's stretch
-        edits[0, k] = 0
+    read_indel = cost[2]
+    for t in range(m + 2 * band):
+        read_indel[t] = _indel_cost(read, lo + t)
+    above_cost = cost[0]  # row i - 1 of the band, by diagonal: read column j = row i + k
+    row_cost = cost[1]
+    above_edits = edits[0]
+    row_edits = edits[1]
+    for k in range(diagonals):
+        above_cost[k] = 0.0  # the query may start anywhere in the read's stretch
+        above_edits[k] = 0
     for i in range(1, m + 1):
         deletion = _indel_cost(query, i - 1)
         substitution = -math.log(error[i - 1] / 3.0)
+        letter = query[i - 1]
         fewest = MAX_EDITS + 1
+        left_cost = 0.0
+        left_edits = 0
         for k in range(diagonals):
             j = i + k
-            same = query[i - 1] == read[lo + j - 1]
-            best = cost[i - 1, k] + (0.0 if same else substitution)
-            best_edits = edits[i - 1, k] + (0 if same else 1)
-            if k + 1 < diagonals and cost[i - 1, k + 1] + deletion < best:
-                best = cost[i - 1, k + 1] + deletion
-                best_edits = edits[i - 1, k + 1] + 1
+            same = letter == read[lo + j - 1]
+            best = above_cost[k] + (0.0 if same else substitution)
+            best_edits = above_edits[k] + (0 if same else 1)
+            if k + 1 < diagonals and above_cost[k + 1] + deletion < best:
+                best = above_cost[k + 1] + deletion
+                best_edits = above_edits[k + 1] + 1
             if k > 0:
-                inserted = cost[i, k - 1] + _indel_cost(read, lo + j - 1)
+                inserted = left_cost + read_indel[j - 1]
                 if inserted < best:
                     best = inserted
-                    best_edits = edits[i, k - 1] + 1
-            cost[i, k] = best
-            edits[i, k] = best_edits
+                    best_edits = left_edits + 1
+            row_cost[k] = best
+            row_edits[k] = best_edits
+            left_cost = best
+            left_edits = best_edits
             fewest = min(fewest, best_edits)
         if fewest > MAX_EDITS:
             return MAX_EDITS + 1, 0.0
+        above_cost, row_cost = row_cost, above_cost
+        above_edits, row_edits = row_edits, above_edits
     end = 0
     for k in range(diagonals):
-        if cost[m, k] < cost[m, end]:
+        if above_cost[k] < above_cost[end]:
             end = k
-    return edits[m, end], -cost[m, end]
+    return above_edits[end], -above_cost[end]
+
+
+@njit(cache=True, nogil=True)
+def _base_mask(query, byte):
+    """Bit i set when ``query[i] == byte``."""
+    mask = np.uint64(0)
+    for i in range(query.shape[0]):
+        if query[i] == byte:
+            mask |= np.uint64(1) << np.uint64(i)
+    return mask
+
+
+@njit(cache=True, nogil=True)
+def _fewest_edits(query, read, start, band, masks):
+    """A lower bound of the edits _align_log_lambda would find (MAX_EDITS + 1: too many).
+
+    Most candidates fail: this rejects them at a fraction of the alignment's cost.  It
+    is the edit distance of ``query`` to its best place in the same stretch of ``read``
+    but outside the band (bit-parallel, Myers 1999), which cannot exceed the edits of
+    any banded alignment.  Queries longer than 64 nt get no bound (0).  ``masks`` is
+    scratch of 4 words.
+    """
+    m = query.shape[0]
+    lo = start - band
+    stop = start + m + band
+    if lo < 0 or stop > read.shape[0]:
+        return MAX_EDITS + 1
+    if m > 64 or m == 0:
+        return 0
+    for code in range(4):
+        masks[code] = _base_mask(query, LETTERS[code])
+    one = np.uint64(1)
+    high = one << np.uint64(m - 1)
+    plus = ~np.uint64(0)
+    minus = np.uint64(0)
+    score = m
+    best = m
+    for j in range(lo, stop):
+        byte = read[j]
+        code = NUCLEOTIDE_CODE[byte]
+        if code < 4 and LETTERS[code] == byte:
+            equal = masks[code]
+        elif byte == PAD:
+            equal = np.uint64(0)
+        else:
+            equal = _base_mask(query, byte)
+        vertical = equal | minus
+        horizontal = (((equal & plus) + plus) ^ plus) | equal
+        h_plus = minus | ~(horizontal | plus)
+        h_minus = plus & horizontal
+        if h_plus & high:
+            score += 1
+        elif h_minus & high:
+            score -= 1
+        best = min(best, score)
+        h_plus <<= one
+        h_minus <<= one
+        plus = h_minus | ~(vertical | h_plus)
+        minus = h_plus & vertical
+    return best
 
 
 @njit(cache=True, nogil=True)
@@ -251,6 +339,9 @@ def _add_candidates(read, first, last, window_at, child, row_count, codes, owner
     """
     n_used = 0
     size = table_code.shape[0]
+    bits = 0
+    while (1 << bits) < size:
+        bits += 1
     segment = SEGMENT
     mask = (1 << (2 * segment)) - 1
     rolling = 0
@@ -270,7 +361,7 @@ def _add_candidates(read, first, last, window_at, child, row_count, codes, owner
         code = scan_codes[pos - first]
         if code < 0:
             continue
-        slot = (code * 0x9E3779B1) & (size - 1)
+        slot = _home_slot(code, bits)
         while table_code[slot] != -1 and table_code[slot] != code:
             slot = (slot + 1) & (size - 1)
         if table_code[slot] == -1:
@@ -326,6 +417,7 @@ def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slo
     child_width = win_width[child]
     child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
     log_alpha = math.log(ALPHA)
+    masks = np.empty(4, np.uint64)
     for attempt in range(min(_TRIES + _TRIES_BIGGEST, n_used)):
         k = -1  # the best candidate left (a partial selection: no sort to compile)
         for other in range(n_used):
@@ -340,6 +432,8 @@ def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slo
         width = win_width[parent]
         if start >= MAX_EDITS and start + width <= read.shape[0] - MAX_EDITS:
             window = win_arena[win_offset[parent]:win_offset[parent] + width]
+            if _fewest_edits(window, read, start, MAX_EDITS, masks) > MAX_EDITS:
+                continue
             _parent_error(parent, row_count, row_profile, profiles, 0, width, error)
             edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS,
                                                   cost, edits_table)
@@ -352,11 +446,14 @@ def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slo
             parent_length, parent_window_at = _kept_consensus(
                 parent, kept_offset, kept_length, kept_window, kept_count, read_arena,
                 scratch, parent_buffer)
+            query = child_window[first - shift:last - shift]
+            text = parent_buffer[:parent_length]
+            if _fewest_edits(query, text, parent_window_at + first, MAX_EDITS,
+                             masks) > MAX_EDITS:
+                continue
             _parent_error(parent, row_count, row_profile, profiles, first, last - first, error)
-            edits, log_lambda = _align_log_lambda(
-                child_window[first - shift:last - shift], error,
-                parent_buffer[:parent_length], parent_window_at + first, MAX_EDITS, cost,
-                edits_table)
+            edits, log_lambda = _align_log_lambda(query, error, text, parent_window_at + first,
+                                                  MAX_EDITS, cost, edits_table)
         if edits > MAX_EDITS:
             continue
         if edits == 0 or log_poisson_tail(row_count[child], math.exp(log_lambda)
@@ -382,8 +479,8 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
     child_buffer = np.empty(2 * longest + 2 * MAX_EDITS, np.uint8)
     parent_buffer = np.empty(2 * longest + 2 * MAX_EDITS, np.uint8)
     error = np.empty(widest, np.float64)
-    cost = np.empty((widest + 1, 2 * MAX_EDITS + 1), np.float64)
-    edits_table = np.empty((widest + 1, 2 * MAX_EDITS + 1), np.int64)
+    cost = np.empty((3, widest + 2 * MAX_EDITS + 1), np.float64)
+    edits_table = np.empty((2, widest + 2 * MAX_EDITS + 1), np.int64)
     seen_key = np.empty(_MAX_CANDIDATES, np.int64)
     slot_parent = np.full(_CANDIDATE_SLOTS, -1, np.int64)
     slot_start = np.zeros(_CANDIDATE_SLOTS, np.int64)
