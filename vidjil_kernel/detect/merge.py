@@ -102,25 +102,32 @@ def _home_slot(code, bits):
 
 
 @njit(cache=True, nogil=True)
-def _hash_first(codes):
-    """Open-addressing table: code -> index of its first entry in the sorted ``codes``."""
+def _segment_table(codes):
+    """Open-addressing table over the sorted ``codes``: rows (code, first * 32 + run).
+
+    ``first`` is the index of the code's first entry, ``run`` how many of its entries
+    are looked at (at most _PARENTS_PER_SEGMENT): a lookup touches one row and then
+    only the entries it uses.  Empty rows hold code -1.
+    """
     n = codes.shape[0]
     size = 2
     bits = 1
     while size < 2 * n + 2:
         size *= 2
         bits += 1
-    table_code = np.full(size, -1, np.int64)
-    table_first = np.zeros(size, np.int64)
-    for i in range(n):
-        if i > 0 and codes[i] == codes[i - 1]:
-            continue
+    table = np.full((size, 2), -1, np.int64)
+    i = 0
+    while i < n:
+        run = 1
+        while i + run < n and codes[i + run] == codes[i]:
+            run += 1
         slot = _home_slot(codes[i], bits)
-        while table_code[slot] != -1:
+        while table[slot, 0] != -1:
             slot = (slot + 1) & (size - 1)
-        table_code[slot] = codes[i]
-        table_first[slot] = i
-    return table_code, table_first
+        table[slot, 0] = codes[i]
+        table[slot, 1] = i * 32 + min(run, _PARENTS_PER_SEGMENT)
+        i += run
+    return table
 
 
 _COST_INDEL_HOMOPOLYMER = -math.log(INDEL_HOMOPOLYMER)
@@ -327,18 +334,24 @@ def _pad(out, length):
     return length + 2 * MAX_EDITS
 
 
+#: columns of the candidate table
+_PARENT, _START, _SUPPORT, _COUNT, _SLOT = 0, 1, 2, 3, 4
+
+
 @njit(cache=True, nogil=True)
-def _add_candidates(read, first, last, window_at, child, row_count, codes, owner, where,
-                    table_code, table_first, scan_codes, slot_parent, slot_start,
-                    slot_support, used_slots):
+def _add_candidates(read, first, last, window_at, child, row_count, entries, table,
+                    scan_codes, slot_of, candidates):
     """Add the (parent, window start in ``read``) pairs whose segments occur in ``read``.
 
     Scans read positions first..last (window positions first), looks each segment up,
     and counts the segments supporting each pair; at most _PARENTS_PER_SEGMENT parents
-    per segment (the biggest).  Returns the number of candidates.
+    per segment (the biggest).  ``entries`` rows are (parent, offset, parent count),
+    biggest parents first for each segment.  Candidates are rows of ``candidates``
+    (parent, start, support, parent count, slot in ``slot_of``, the hash of the pairs).
+    Returns the number of candidates.
     """
     n_used = 0
-    size = table_code.shape[0]
+    size = table.shape[0]
     bits = 0
     while (1 << bits) < size:
         bits += 1
@@ -356,55 +369,82 @@ def _add_candidates(read, first, last, window_at, child, row_count, codes, owner
         if begin >= first:
             scan_codes[begin - first] = rolling if begin >= valid_from else -1
     inside = max(first, min(last, window_at))
+    child_count = row_count[child]
     for step in range(last - first + 1):
         pos = inside + step if inside + step <= last else inside - (step - (last - inside))
         code = scan_codes[pos - first]
         if code < 0:
             continue
         slot = _home_slot(code, bits)
-        while table_code[slot] != -1 and table_code[slot] != code:
+        while table[slot, 0] != -1 and table[slot, 0] != code:
             slot = (slot + 1) & (size - 1)
-        if table_code[slot] == -1:
+        if table[slot, 0] == -1:
             continue
-        i = table_first[slot]
-        stop = min(codes.shape[0], i + _PARENTS_PER_SEGMENT)
-        while i < stop and codes[i] == code:
-            parent = owner[i]
-            start = pos - where[i]
+        i = table[slot, 1] >> 5
+        stop = i + (table[slot, 1] & 31)
+        while i < stop:
+            parent = entries[i, 0]
+            count = entries[i, 2]
+            if count < child_count or (count == child_count and parent >= child):
+                break  # the rest are smaller, or as big and later
+            start = pos - entries[i, 1]
             i += 1
-            if parent == child or row_count[parent] < row_count[child]:
-                continue
-            if row_count[parent] == row_count[child] and parent > child:
-                continue
             if abs(start - window_at) > MAX_SHIFT or n_used == _MAX_CANDIDATES:
                 continue
             h = (parent * 0x9E3779B1 + start * 40503) & (_CANDIDATE_SLOTS - 1)
-            while slot_parent[h] != -1 and not (slot_parent[h] == parent
-                                                 and slot_start[h] == start):
+            while slot_of[h] != -1 and not (candidates[slot_of[h], _PARENT] == parent
+                                             and candidates[slot_of[h], _START] == start):
                 h = (h + 1) & (_CANDIDATE_SLOTS - 1)
-            if slot_parent[h] == -1:
-                slot_parent[h] = parent
-                slot_start[h] = start
-                slot_support[h] = 0
-                used_slots[n_used] = h
+            if slot_of[h] == -1:
+                slot_of[h] = n_used
+                candidates[n_used, _PARENT] = parent
+                candidates[n_used, _START] = start
+                candidates[n_used, _SUPPORT] = 0
+                candidates[n_used, _COUNT] = count
+                candidates[n_used, _SLOT] = h
                 n_used += 1
-            slot_support[h] += 1
+            candidates[slot_of[h], _SUPPORT] += 1
     return n_used
 
 
 @njit(cache=True, nogil=True)
-def _better(by_support, support, count, other_support, other_count):
+def _better(candidates, by_support, k, other):
     """Order of candidates: by supporting segments then size, or by size alone."""
-    if by_support and support != other_support:
-        return support > other_support
-    return count > other_count
+    if by_support and candidates[k, _SUPPORT] != candidates[other, _SUPPORT]:
+        return candidates[k, _SUPPORT] > candidates[other, _SUPPORT]
+    return candidates[k, _COUNT] > candidates[other, _COUNT]
 
 
 @njit(cache=True, nogil=True)
-def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slot_start,
-                    slot_support, row_count, win_offset, win_width, win_arena, kept_offset,
-                    kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                    scratch, cost, edits_table, seen_key, parent_buffer, error):
+def _select(candidates, n_used, by_support, wanted, tried, order):
+    """The ``wanted`` best candidates not ``tried``, best first, into ``order``.
+
+    One pass with an insertion into a short list; among equals the earlier
+    candidate comes first.  Returns how many were found.
+    """
+    n = 0
+    for k in range(n_used):
+        if tried[k]:
+            continue
+        if n == wanted:
+            if not _better(candidates, by_support, k, order[n - 1]):
+                continue
+            j = n - 1
+        else:
+            j = n
+            n += 1
+        while j > 0 and _better(candidates, by_support, k, order[j - 1]):
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = k
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_offset,
+                    win_width, win_arena, kept_offset, kept_length, kept_window, kept_count,
+                    row_profile, profiles, read_arena, scratch, cost, edits_table, tried,
+                    parent_buffer, error):
     """The first candidate explaining the child as errors (-1: none).
 
     _TRIES candidates are tried best-supported first (the parent of a child with an
@@ -413,22 +453,23 @@ def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slo
     with the child than the clone itself, but are too small to explain it).
     """
     for k in range(n_used):
-        seen_key[k] = 0  # 0: not tried yet
+        tried[k] = False
     child_width = win_width[child]
     child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
     log_alpha = math.log(ALPHA)
     masks = np.empty(4, np.uint64)
-    for attempt in range(min(_TRIES + _TRIES_BIGGEST, n_used)):
-        k = -1  # the best candidate left (a partial selection: no sort to compile)
-        for other in range(n_used):
-            if seen_key[other] == 0 and (k < 0 or _better(
-                    attempt < _TRIES, slot_support[used_slots[other]],
-                    row_count[slot_parent[used_slots[other]]],
-                    slot_support[used_slots[k]], row_count[slot_parent[used_slots[k]]])):
-                k = other
-        seen_key[k] = 1
-        parent = slot_parent[used_slots[k]]
-        start = slot_start[used_slots[k]]
+    order = np.empty(_TRIES + _TRIES_BIGGEST, np.int64)
+    n_order = _select(candidates, n_used, True, _TRIES, tried, order)
+    for attempt in range(_TRIES + _TRIES_BIGGEST):
+        if attempt == _TRIES:
+            n_order = _TRIES + _select(candidates, n_used, False, _TRIES_BIGGEST, tried,
+                                       order[_TRIES:])
+        if attempt >= n_order:
+            break
+        k = order[attempt]
+        tried[k] = True
+        parent = candidates[k, _PARENT]
+        start = candidates[k, _START]
         width = win_width[parent]
         if start >= MAX_EDITS and start + width <= read.shape[0] - MAX_EDITS:
             window = win_arena[win_offset[parent]:win_offset[parent] + width]
@@ -465,7 +506,7 @@ def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slo
 @njit(cache=True, nogil=True)
 def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                   kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                  codes, owner, where, table_code, table_first):
+                  entries, table):
     """Parent row of each window (-1: none), given the segment index of the parents."""
     parent_of = np.full(n_rows, -1, np.int64)
     widest = 1
@@ -481,28 +522,24 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
     error = np.empty(widest, np.float64)
     cost = np.empty((3, widest + 2 * MAX_EDITS + 1), np.float64)
     edits_table = np.empty((2, widest + 2 * MAX_EDITS + 1), np.int64)
-    seen_key = np.empty(_MAX_CANDIDATES, np.int64)
-    slot_parent = np.full(_CANDIDATE_SLOTS, -1, np.int64)
-    slot_start = np.zeros(_CANDIDATE_SLOTS, np.int64)
-    slot_support = np.zeros(_CANDIDATE_SLOTS, np.int64)
-    used_slots = np.zeros(_MAX_CANDIDATES, np.int64)
+    tried = np.zeros(_MAX_CANDIDATES, np.bool_)
+    slot_of = np.full(_CANDIDATE_SLOTS, -1, np.int64)
+    candidates = np.zeros((_MAX_CANDIDATES, 5), np.int64)
     n_used = 0
     for child in range(n_rows):
         length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
                                             kept_count, read_arena, votes, child_buffer)
         read = child_buffer[:length]
         for k in range(n_used):
-            slot_parent[used_slots[k]] = -1
+            slot_of[candidates[k, _SLOT]] = -1
         first = max(0, window_at - MAX_SHIFT)
         last = min(length - SEGMENT, window_at + win_width[child] + MAX_SHIFT - SEGMENT)
-        n_used = _add_candidates(read, first, last, window_at, child, row_count, codes, owner,
-                                 where, table_code, table_first, scan_codes, slot_parent,
-                                 slot_start, slot_support, used_slots)
+        n_used = _add_candidates(read, first, last, window_at, child, row_count, entries,
+                                 table, scan_codes, slot_of, candidates)
         parent_of[child] = _try_candidates(
-            child, read, window_at, n_used, used_slots, slot_parent, slot_start, slot_support,
-            row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
-            kept_window, kept_count, row_profile, profiles, read_arena, votes, cost,
-            edits_table, seen_key, parent_buffer, error)
+            child, read, window_at, n_used, candidates, row_count, win_offset, win_width,
+            win_arena, kept_offset, kept_length, kept_window, kept_count, row_profile,
+            profiles, read_arena, votes, cost, edits_table, tried, parent_buffer, error)
     return parent_of
 
 
@@ -520,10 +557,11 @@ def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
     parents = parents[np.argsort(-row_count[parents], kind="stable")]  # biggest first...
     codes, owner, where = _segments(parents, win_offset, win_width, win_arena)
     order = np.argsort(codes, kind="stable")  # ...within each code
-    codes, owner, where = codes[order], owner[order], where[order]
+    owner = owner[order]
+    entries = np.stack([owner, where[order], row_count[owner]], axis=1).astype(np.int64)
     return _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                          kept_length, kept_window, kept_count, row_profile, profiles,
-                         read_arena, codes, owner, where, *_hash_first(codes))
+                         read_arena, entries, _segment_table(codes[order]))
 
 
 @njit(cache=True, nogil=True)
