@@ -368,20 +368,30 @@ def _add_candidates(read, first, last, window_at, child, row_count, entries, tab
         begin = pos - segment + 1
         if begin >= first:
             scan_codes[begin - first] = rolling if begin >= valid_from else -1
-    inside = max(first, min(last, window_at))
     child_count = row_count[child]
-    for step in range(last - first + 1):
-        pos = inside + step if inside + step <= last else inside - (step - (last - inside))
-        code = scan_codes[pos - first]
+    for t in range(last - first + 1):  # each segment's run of entries (-1: none usable)
+        code = scan_codes[t]
         if code < 0:
             continue
         slot = _home_slot(code, bits)
         while table[slot, 0] != -1 and table[slot, 0] != code:
             slot = (slot + 1) & (size - 1)
-        if table[slot, 0] == -1:
+        run = table[slot, 1]
+        # a run whose biggest parent is too small is skipped whole; and these reads of
+        # entries, independent of each other, are not waited for one by one below
+        i = run >> 5
+        if run == -1 or entries[i, 2] < child_count or (entries[i, 2] == child_count
+                                                       and entries[i, 0] >= child):
+            run = -1
+        scan_codes[t] = run
+    inside = max(first, min(last, window_at))
+    for step in range(last - first + 1):
+        pos = inside + step if inside + step <= last else inside - (step - (last - inside))
+        run = scan_codes[pos - first]
+        if run < 0:
             continue
-        i = table[slot, 1] >> 5
-        stop = i + (table[slot, 1] & 31)
+        i = run >> 5
+        stop = i + (run & 31)
         while i < stop:
             parent = entries[i, 0]
             count = entries[i, 2]
