@@ -191,3 +191,6 @@ def test_fewest_edits_is_the_edit_distance_in_the_stretch_and_bounds_the_alignme
         edits, _ = _align_log_lambda(encode(parent), error, encode(read), 8, MAX_EDITS, cost,
                                      scratch)
         assert min(bound, MAX_EDITS + 1) <= edits  # MAX_EDITS + 1: too many edits
+        assert (bound == 0) == (edits == 0)  # an exact copy needs no alignment
+    long_query = encode(random_dna(rng, 65))
+    assert _fewest_edits(long_query, encode(random_dna(rng, 80)), 8, MAX_EDITS, masks) == -1

@@ -225,19 +225,26 @@ def _fewest_edits(query, read, start, band, masks):
     Most candidates fail: this rejects them at a fraction of the alignment's cost.  It
     is the edit distance of ``query`` to its best place in the same stretch of ``read``
     but outside the band (bit-parallel, Myers 1999), which cannot exceed the edits of
-    any banded alignment.  Queries longer than 64 nt get no bound (0).  ``masks`` is
-    scratch of 4 words.
+    any banded alignment; 0 is an exact copy inside the band, which the alignment
+    would find (any edit costs).  Queries longer than 64 nt get no bound (-1).
+    ``masks`` is scratch of 4 words.
     """
     m = query.shape[0]
     lo = start - band
     stop = start + m + band
     if lo < 0 or stop > read.shape[0]:
         return MAX_EDITS + 1
-    if m > 64 or m == 0:
+    if m > 64:
+        return -1
+    if m == 0:
         return 0
-    for code in range(4):
-        masks[code] = _base_mask(query, LETTERS[code])
     one = np.uint64(1)
+    for code in range(4):
+        masks[code] = 0
+    for i in range(m):
+        code = NUCLEOTIDE_CODE[query[i]]
+        if code < 4 and LETTERS[code] == query[i]:
+            masks[code] |= one << np.uint64(i)
     high = one << np.uint64(m - 1)
     plus = ~np.uint64(0)
     minus = np.uint64(0)
@@ -483,8 +490,11 @@ def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_o
         width = win_width[parent]
         if start >= MAX_EDITS and start + width <= read.shape[0] - MAX_EDITS:
             window = win_arena[win_offset[parent]:win_offset[parent] + width]
-            if _fewest_edits(window, read, start, MAX_EDITS, masks) > MAX_EDITS:
+            fewest = _fewest_edits(window, read, start, MAX_EDITS, masks)
+            if fewest > MAX_EDITS:
                 continue
+            if fewest == 0:  # an exact copy: what the alignment would find, at no cost
+                return parent
             _parent_error(parent, row_count, row_profile, profiles, 0, width, error)
             edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS,
                                                   cost, edits_table)
@@ -499,9 +509,11 @@ def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_o
                 scratch, parent_buffer)
             query = child_window[first - shift:last - shift]
             text = parent_buffer[:parent_length]
-            if _fewest_edits(query, text, parent_window_at + first, MAX_EDITS,
-                             masks) > MAX_EDITS:
+            fewest = _fewest_edits(query, text, parent_window_at + first, MAX_EDITS, masks)
+            if fewest > MAX_EDITS:
                 continue
+            if fewest == 0:
+                return parent
             _parent_error(parent, row_count, row_profile, profiles, first, last - first, error)
             edits, log_lambda = _align_log_lambda(query, error, text, parent_window_at + first,
                                                   MAX_EDITS, cost, edits_table)
