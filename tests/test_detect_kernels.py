@@ -154,11 +154,43 @@ def test_edit_distance_reference_agrees_with_merge_alignment() -> None:
         flank_left, flank_right = random_dna(rng, 8), random_dna(rng, 8)
         read = flank_left + "".join(child) + flank_right
         error = np.full(len(parent), 0.01)
-        cost = np.empty((len(parent) + 1, 2 * MAX_EDITS + 1))
-        scratch = np.empty((len(parent) + 1, 2 * MAX_EDITS + 1), np.int64)
+        cost = np.empty((3, len(parent) + 2 * MAX_EDITS + 1))
+        scratch = np.empty((2, len(parent) + 2 * MAX_EDITS + 1), np.int64)
         edits, _ = _align_log_lambda(encode(parent), error, encode(read), 8, MAX_EDITS, cost,
                                      scratch)
         distance = naive.edit_distance_inside(parent, read)
         if distance <= MAX_EDITS:
             assert edits <= MAX_EDITS
             assert edits >= distance
+
+
+def test_fewest_edits_is_the_edit_distance_in_the_stretch_and_bounds_the_alignment() -> None:
+    from vidjil_kernel.detect.merge import MAX_EDITS, _align_log_lambda, _fewest_edits
+
+    rng = random.Random(11)
+    masks = np.empty(4, np.uint64)
+    for _ in range(300):
+        parent = random_dna(rng, rng.choice([30, 50, 64]))
+        child = list(parent)
+        for _ in range(rng.randint(0, 6)):
+            p = rng.randrange(len(child))
+            op = rng.random()
+            if op < 0.5:
+                child[p] = rng.choice("ACGTN")
+            elif op < 0.75:
+                del child[p]
+            else:
+                child.insert(p, rng.choice("ACGT"))
+        read = random_dna(rng, 8) + "".join(child) + random_dna(rng, 8)
+        stretch = read[8 - MAX_EDITS:8 + len(parent) + MAX_EDITS]
+        bound = _fewest_edits(encode(parent), encode(read), 8, MAX_EDITS, masks)
+        assert bound == naive.edit_distance_inside(parent, stretch)
+        error = np.full(len(parent), 0.01)
+        cost = np.empty((3, len(parent) + 2 * MAX_EDITS + 1))
+        scratch = np.empty((2, len(parent) + 2 * MAX_EDITS + 1), np.int64)
+        edits, _ = _align_log_lambda(encode(parent), error, encode(read), 8, MAX_EDITS, cost,
+                                     scratch)
+        assert min(bound, MAX_EDITS + 1) <= edits  # MAX_EDITS + 1: too many edits
+        assert (bound == 0) == (edits == 0)  # an exact copy needs no alignment
+    long_query = encode(random_dna(rng, 65))
+    assert _fewest_edits(long_query, encode(random_dna(rng, 80)), 8, MAX_EDITS, masks) == -1

@@ -91,23 +91,43 @@ def _segments(parents, win_offset, win_width, win_arena):
 
 
 @njit(cache=True, nogil=True)
-def _hash_first(codes):
-    """Open-addressing table: code -> index of its first entry in the sorted ``codes``."""
+def _home_slot(code, bits):
+    """Slot of ``code`` in a table of 2**bits slots: the top bits of a Fibonacci hash.
+
+    Every base of the segment moves them (the low bits of a product would only see
+    the last bases, and windows sharing a J start pile up into long probe runs).
+    """
+    mixed = np.uint64(code) * np.uint64(0x9E3779B97F4A7C15)
+    return np.int64(mixed >> np.uint64(64 - bits))
+
+
+@njit(cache=True, nogil=True)
+def _segment_table(codes):
+    """Open-addressing table over the sorted ``codes``: rows (code, first * 32 + run).
+
+    ``first`` is the index of the code's first entry, ``run`` how many of its entries
+    are looked at (at most _PARENTS_PER_SEGMENT): a lookup touches one row and then
+    only the entries it uses.  Empty rows hold code -1.
+    """
     n = codes.shape[0]
-    size = 1
+    size = 2
+    bits = 1
     while size < 2 * n + 2:
         size *= 2
-    table_code = np.full(size, -1, np.int64)
-    table_first = np.zeros(size, np.int64)
-    for i in range(n):
-        if i > 0 and codes[i] == codes[i - 1]:
-            continue
-        slot = (codes[i] * 0x9E3779B1) & (size - 1)
-        while table_code[slot] != -1:
+        bits += 1
+    table = np.full((size, 2), -1, np.int64)
+    i = 0
+    while i < n:
+        run = 1
+        while i + run < n and codes[i + run] == codes[i]:
+            run += 1
+        slot = _home_slot(codes[i], bits)
+        while table[slot, 0] != -1:
             slot = (slot + 1) & (size - 1)
-        table_code[slot] = codes[i]
-        table_first[slot] = i
-    return table_code, table_first
+        table[slot, 0] = codes[i]
+        table[slot, 1] = i * 32 + min(run, _PARENTS_PER_SEGMENT)
+        i += run
+    return table
 
 
 _COST_INDEL_HOMOPOLYMER = -math.log(INDEL_HOMOPOLYMER)
@@ -131,8 +151,9 @@ def _align_log_lambda(query, error, read, start, band, cost, edits):
     Semi-global alignment (the whole query, the read's ends free) in a band of
     ``band`` nt around ``start``, minimising the summed -ln probability of the edits:
     a substitution costs -ln(e/3) with ``error[i]`` the error probability at query
-    position i, an indel -ln of its rate.  ``cost``/``edits`` are scratch arrays of at
-    least (len(query) + 1, 2 * band + 1).  Returns (edits, ln of the product of the
+    position i, an indel -ln of its rate.  ``cost`` (3 rows) and ``edits`` (2 rows)
+    are scratch of at least len(query) + 2 * band + 1 columns: two rolling rows of
+    the band, and the read's indel costs.  Returns (edits, ln of the product of the
     edits' probabilities); edits is MAX_EDITS + 1 when the query does not fit or needs
     more edits (the alignment stops as soon as every diagonal has too many).
     """
@@ -141,36 +162,117 @@ def _align_log_lambda(query, error, read, start, band, cost, edits):
     if lo < 0 or start + m + band > read.shape[0]:
         return MAX_EDITS + 1, 0.0
     diagonals = 2 * band + 1
-    for k in range(diagonals):  # read column j = row i + k
-        cost[0, k] = 0.0  # the query may start anywhere in the read's stretch
-        edits[0, k] = 0
+    read_indel = cost[2]
+    for t in range(m + 2 * band):
+        read_indel[t] = _indel_cost(read, lo + t)
+    above_cost = cost[0]  # row i - 1 of the band, by diagonal: read column j = row i + k
+    row_cost = cost[1]
+    above_edits = edits[0]
+    row_edits = edits[1]
+    for k in range(diagonals):
+        above_cost[k] = 0.0  # the query may start anywhere in the read's stretch
+        above_edits[k] = 0
     for i in range(1, m + 1):
         deletion = _indel_cost(query, i - 1)
         substitution = -math.log(error[i - 1] / 3.0)
+        letter = query[i - 1]
         fewest = MAX_EDITS + 1
+        left_cost = 0.0
+        left_edits = 0
         for k in range(diagonals):
             j = i + k
-            same = query[i - 1] == read[lo + j - 1]
-            best = cost[i - 1, k] + (0.0 if same else substitution)
-            best_edits = edits[i - 1, k] + (0 if same else 1)
-            if k + 1 < diagonals and cost[i - 1, k + 1] + deletion < best:
-                best = cost[i - 1, k + 1] + deletion
-                best_edits = edits[i - 1, k + 1] + 1
+            same = letter == read[lo + j - 1]
+            best = above_cost[k] + (0.0 if same else substitution)
+            best_edits = above_edits[k] + (0 if same else 1)
+            if k + 1 < diagonals and above_cost[k + 1] + deletion < best:
+                best = above_cost[k + 1] + deletion
+                best_edits = above_edits[k + 1] + 1
             if k > 0:
-                inserted = cost[i, k - 1] + _indel_cost(read, lo + j - 1)
+                inserted = left_cost + read_indel[j - 1]
                 if inserted < best:
                     best = inserted
-                    best_edits = edits[i, k - 1] + 1
-            cost[i, k] = best
-            edits[i, k] = best_edits
+                    best_edits = left_edits + 1
+            row_cost[k] = best
+            row_edits[k] = best_edits
+            left_cost = best
+            left_edits = best_edits
             fewest = min(fewest, best_edits)
         if fewest > MAX_EDITS:
             return MAX_EDITS + 1, 0.0
+        above_cost, row_cost = row_cost, above_cost
+        above_edits, row_edits = row_edits, above_edits
     end = 0
     for k in range(diagonals):
-        if cost[m, k] < cost[m, end]:
+        if above_cost[k] < above_cost[end]:
             end = k
-    return edits[m, end], -cost[m, end]
+    return above_edits[end], -above_cost[end]
+
+
+@njit(cache=True, nogil=True)
+def _base_mask(query, byte):
+    """Bit i set when ``query[i] == byte``."""
+    mask = np.uint64(0)
+    for i in range(query.shape[0]):
+        if query[i] == byte:
+            mask |= np.uint64(1) << np.uint64(i)
+    return mask
+
+
+@njit(cache=True, nogil=True)
+def _fewest_edits(query, read, start, band, masks):
+    """A lower bound of the edits _align_log_lambda would find (MAX_EDITS + 1: too many).
+
+    Most candidates fail: this rejects them at a fraction of the alignment's cost.  It
+    is the edit distance of ``query`` to its best place in the same stretch of ``read``
+    but outside the band (bit-parallel, Myers 1999), which cannot exceed the edits of
+    any banded alignment; 0 is an exact copy inside the band, which the alignment
+    would find (any edit costs).  Queries longer than 64 nt get no bound (-1).
+    ``masks`` is scratch of 4 words.
+    """
+    m = query.shape[0]
+    lo = start - band
+    stop = start + m + band
+    if lo < 0 or stop > read.shape[0]:
+        return MAX_EDITS + 1
+    if m > 64:
+        return -1
+    if m == 0:
+        return 0
+    one = np.uint64(1)
+    for code in range(4):
+        masks[code] = 0
+    for i in range(m):
+        code = NUCLEOTIDE_CODE[query[i]]
+        if code < 4 and LETTERS[code] == query[i]:
+            masks[code] |= one << np.uint64(i)
+    high = one << np.uint64(m - 1)
+    plus = ~np.uint64(0)
+    minus = np.uint64(0)
+    score = m
+    best = m
+    for j in range(lo, stop):
+        byte = read[j]
+        code = NUCLEOTIDE_CODE[byte]
+        if code < 4 and LETTERS[code] == byte:
+            equal = masks[code]
+        elif byte == PAD:
+            equal = np.uint64(0)
+        else:
+            equal = _base_mask(query, byte)
+        vertical = equal | minus
+        horizontal = (((equal & plus) + plus) ^ plus) | equal
+        h_plus = minus | ~(horizontal | plus)
+        h_minus = plus & horizontal
+        if h_plus & high:
+            score += 1
+        elif h_minus & high:
+            score -= 1
+        best = min(best, score)
+        h_plus <<= one
+        h_minus <<= one
+        plus = h_minus | ~(vertical | h_plus)
+        minus = h_plus & vertical
+    return best
 
 
 @njit(cache=True, nogil=True)
@@ -239,18 +341,27 @@ def _pad(out, length):
     return length + 2 * MAX_EDITS
 
 
+#: columns of the candidate table
+_PARENT, _START, _SUPPORT, _COUNT, _SLOT = 0, 1, 2, 3, 4
+
+
 @njit(cache=True, nogil=True)
-def _add_candidates(read, first, last, window_at, child, row_count, codes, owner, where,
-                    table_code, table_first, scan_codes, slot_parent, slot_start,
-                    slot_support, used_slots):
+def _add_candidates(read, first, last, window_at, child, row_count, entries, table,
+                    scan_codes, slot_of, candidates):
     """Add the (parent, window start in ``read``) pairs whose segments occur in ``read``.
 
     Scans read positions first..last (window positions first), looks each segment up,
     and counts the segments supporting each pair; at most _PARENTS_PER_SEGMENT parents
-    per segment (the biggest).  Returns the number of candidates.
+    per segment (the biggest).  ``entries`` rows are (parent, offset, parent count),
+    biggest parents first for each segment.  Candidates are rows of ``candidates``
+    (parent, start, support, parent count, slot in ``slot_of``, the hash of the pairs).
+    Returns the number of candidates.
     """
     n_used = 0
-    size = table_code.shape[0]
+    size = table.shape[0]
+    bits = 0
+    while (1 << bits) < size:
+        bits += 1
     segment = SEGMENT
     mask = (1 << (2 * segment)) - 1
     rolling = 0
@@ -264,56 +375,93 @@ def _add_candidates(read, first, last, window_at, child, row_count, codes, owner
         begin = pos - segment + 1
         if begin >= first:
             scan_codes[begin - first] = rolling if begin >= valid_from else -1
+    child_count = row_count[child]
+    for t in range(last - first + 1):  # each segment's run of entries (-1: none usable)
+        code = scan_codes[t]
+        if code < 0:
+            continue
+        slot = _home_slot(code, bits)
+        while table[slot, 0] != -1 and table[slot, 0] != code:
+            slot = (slot + 1) & (size - 1)
+        run = table[slot, 1]
+        # a run whose biggest parent is too small is skipped whole; and these reads of
+        # entries, independent of each other, are not waited for one by one below
+        i = run >> 5
+        if run == -1 or entries[i, 2] < child_count or (entries[i, 2] == child_count
+                                                       and entries[i, 0] >= child):
+            run = -1
+        scan_codes[t] = run
     inside = max(first, min(last, window_at))
     for step in range(last - first + 1):
         pos = inside + step if inside + step <= last else inside - (step - (last - inside))
-        code = scan_codes[pos - first]
-        if code < 0:
+        run = scan_codes[pos - first]
+        if run < 0:
             continue
-        slot = (code * 0x9E3779B1) & (size - 1)
-        while table_code[slot] != -1 and table_code[slot] != code:
-            slot = (slot + 1) & (size - 1)
-        if table_code[slot] == -1:
-            continue
-        i = table_first[slot]
-        stop = min(codes.shape[0], i + _PARENTS_PER_SEGMENT)
-        while i < stop and codes[i] == code:
-            parent = owner[i]
-            start = pos - where[i]
+        i = run >> 5
+        stop = i + (run & 31)
+        while i < stop:
+            parent = entries[i, 0]
+            count = entries[i, 2]
+            if count < child_count or (count == child_count and parent >= child):
+                break  # the rest are smaller, or as big and later
+            start = pos - entries[i, 1]
             i += 1
-            if parent == child or row_count[parent] < row_count[child]:
-                continue
-            if row_count[parent] == row_count[child] and parent > child:
-                continue
             if abs(start - window_at) > MAX_SHIFT or n_used == _MAX_CANDIDATES:
                 continue
             h = (parent * 0x9E3779B1 + start * 40503) & (_CANDIDATE_SLOTS - 1)
-            while slot_parent[h] != -1 and not (slot_parent[h] == parent
-                                                 and slot_start[h] == start):
+            while slot_of[h] != -1 and not (candidates[slot_of[h], _PARENT] == parent
+                                             and candidates[slot_of[h], _START] == start):
                 h = (h + 1) & (_CANDIDATE_SLOTS - 1)
-            if slot_parent[h] == -1:
-                slot_parent[h] = parent
-                slot_start[h] = start
-                slot_support[h] = 0
-                used_slots[n_used] = h
+            if slot_of[h] == -1:
+                slot_of[h] = n_used
+                candidates[n_used, _PARENT] = parent
+                candidates[n_used, _START] = start
+                candidates[n_used, _SUPPORT] = 0
+                candidates[n_used, _COUNT] = count
+                candidates[n_used, _SLOT] = h
                 n_used += 1
-            slot_support[h] += 1
+            candidates[slot_of[h], _SUPPORT] += 1
     return n_used
 
 
 @njit(cache=True, nogil=True)
-def _better(by_support, support, count, other_support, other_count):
+def _better(candidates, by_support, k, other):
     """Order of candidates: by supporting segments then size, or by size alone."""
-    if by_support and support != other_support:
-        return support > other_support
-    return count > other_count
+    if by_support and candidates[k, _SUPPORT] != candidates[other, _SUPPORT]:
+        return candidates[k, _SUPPORT] > candidates[other, _SUPPORT]
+    return candidates[k, _COUNT] > candidates[other, _COUNT]
 
 
 @njit(cache=True, nogil=True)
-def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slot_start,
-                    slot_support, row_count, win_offset, win_width, win_arena, kept_offset,
-                    kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                    scratch, cost, edits_table, seen_key, parent_buffer, error):
+def _select(candidates, n_used, by_support, wanted, tried, order):
+    """The ``wanted`` best candidates not ``tried``, best first, into ``order``.
+
+    One pass with an insertion into a short list; among equals the earlier
+    candidate comes first.  Returns how many were found.
+    """
+    n = 0
+    for k in range(n_used):
+        if tried[k]:
+            continue
+        if n == wanted:
+            if not _better(candidates, by_support, k, order[n - 1]):
+                continue
+            j = n - 1
+        else:
+            j = n
+            n += 1
+        while j > 0 and _better(candidates, by_support, k, order[j - 1]):
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = k
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_offset,
+                    win_width, win_arena, kept_offset, kept_length, kept_window, kept_count,
+                    row_profile, profiles, read_arena, scratch, cost, edits_table, tried,
+                    parent_buffer, error):
     """The first candidate explaining the child as errors (-1: none).
 
     _TRIES candidates are tried best-supported first (the parent of a child with an
@@ -322,24 +470,31 @@ def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slo
     with the child than the clone itself, but are too small to explain it).
     """
     for k in range(n_used):
-        seen_key[k] = 0  # 0: not tried yet
+        tried[k] = False
     child_width = win_width[child]
     child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
     log_alpha = math.log(ALPHA)
-    for attempt in range(min(_TRIES + _TRIES_BIGGEST, n_used)):
-        k = -1  # the best candidate left (a partial selection: no sort to compile)
-        for other in range(n_used):
-            if seen_key[other] == 0 and (k < 0 or _better(
-                    attempt < _TRIES, slot_support[used_slots[other]],
-                    row_count[slot_parent[used_slots[other]]],
-                    slot_support[used_slots[k]], row_count[slot_parent[used_slots[k]]])):
-                k = other
-        seen_key[k] = 1
-        parent = slot_parent[used_slots[k]]
-        start = slot_start[used_slots[k]]
+    masks = np.empty(4, np.uint64)
+    order = np.empty(_TRIES + _TRIES_BIGGEST, np.int64)
+    n_order = _select(candidates, n_used, True, _TRIES, tried, order)
+    for attempt in range(_TRIES + _TRIES_BIGGEST):
+        if attempt == _TRIES:
+            n_order = _TRIES + _select(candidates, n_used, False, _TRIES_BIGGEST, tried,
+                                       order[_TRIES:])
+        if attempt >= n_order:
+            break
+        k = order[attempt]
+        tried[k] = True
+        parent = candidates[k, _PARENT]
+        start = candidates[k, _START]
         width = win_width[parent]
         if start >= MAX_EDITS and start + width <= read.shape[0] - MAX_EDITS:
             window = win_arena[win_offset[parent]:win_offset[parent] + width]
+            fewest = _fewest_edits(window, read, start, MAX_EDITS, masks)
+            if fewest > MAX_EDITS:
+                continue
+            if fewest == 0:  # an exact copy: what the alignment would find, at no cost
+                return parent
             _parent_error(parent, row_count, row_profile, profiles, 0, width, error)
             edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS,
                                                   cost, edits_table)
@@ -352,11 +507,16 @@ def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slo
             parent_length, parent_window_at = _kept_consensus(
                 parent, kept_offset, kept_length, kept_window, kept_count, read_arena,
                 scratch, parent_buffer)
+            query = child_window[first - shift:last - shift]
+            text = parent_buffer[:parent_length]
+            fewest = _fewest_edits(query, text, parent_window_at + first, MAX_EDITS, masks)
+            if fewest > MAX_EDITS:
+                continue
+            if fewest == 0:
+                return parent
             _parent_error(parent, row_count, row_profile, profiles, first, last - first, error)
-            edits, log_lambda = _align_log_lambda(
-                child_window[first - shift:last - shift], error,
-                parent_buffer[:parent_length], parent_window_at + first, MAX_EDITS, cost,
-                edits_table)
+            edits, log_lambda = _align_log_lambda(query, error, text, parent_window_at + first,
+                                                  MAX_EDITS, cost, edits_table)
         if edits > MAX_EDITS:
             continue
         if edits == 0 or log_poisson_tail(row_count[child], math.exp(log_lambda)
@@ -368,7 +528,7 @@ def _try_candidates(child, read, window_at, n_used, used_slots, slot_parent, slo
 @njit(cache=True, nogil=True)
 def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                   kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                  codes, owner, where, table_code, table_first):
+                  entries, table):
     """Parent row of each window (-1: none), given the segment index of the parents."""
     parent_of = np.full(n_rows, -1, np.int64)
     widest = 1
@@ -382,30 +542,26 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
     child_buffer = np.empty(2 * longest + 2 * MAX_EDITS, np.uint8)
     parent_buffer = np.empty(2 * longest + 2 * MAX_EDITS, np.uint8)
     error = np.empty(widest, np.float64)
-    cost = np.empty((widest + 1, 2 * MAX_EDITS + 1), np.float64)
-    edits_table = np.empty((widest + 1, 2 * MAX_EDITS + 1), np.int64)
-    seen_key = np.empty(_MAX_CANDIDATES, np.int64)
-    slot_parent = np.full(_CANDIDATE_SLOTS, -1, np.int64)
-    slot_start = np.zeros(_CANDIDATE_SLOTS, np.int64)
-    slot_support = np.zeros(_CANDIDATE_SLOTS, np.int64)
-    used_slots = np.zeros(_MAX_CANDIDATES, np.int64)
+    cost = np.empty((3, widest + 2 * MAX_EDITS + 1), np.float64)
+    edits_table = np.empty((2, widest + 2 * MAX_EDITS + 1), np.int64)
+    tried = np.zeros(_MAX_CANDIDATES, np.bool_)
+    slot_of = np.full(_CANDIDATE_SLOTS, -1, np.int64)
+    candidates = np.zeros((_MAX_CANDIDATES, 5), np.int64)
     n_used = 0
     for child in range(n_rows):
         length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
                                             kept_count, read_arena, votes, child_buffer)
         read = child_buffer[:length]
         for k in range(n_used):
-            slot_parent[used_slots[k]] = -1
+            slot_of[candidates[k, _SLOT]] = -1
         first = max(0, window_at - MAX_SHIFT)
         last = min(length - SEGMENT, window_at + win_width[child] + MAX_SHIFT - SEGMENT)
-        n_used = _add_candidates(read, first, last, window_at, child, row_count, codes, owner,
-                                 where, table_code, table_first, scan_codes, slot_parent,
-                                 slot_start, slot_support, used_slots)
+        n_used = _add_candidates(read, first, last, window_at, child, row_count, entries,
+                                 table, scan_codes, slot_of, candidates)
         parent_of[child] = _try_candidates(
-            child, read, window_at, n_used, used_slots, slot_parent, slot_start, slot_support,
-            row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
-            kept_window, kept_count, row_profile, profiles, read_arena, votes, cost,
-            edits_table, seen_key, parent_buffer, error)
+            child, read, window_at, n_used, candidates, row_count, win_offset, win_width,
+            win_arena, kept_offset, kept_length, kept_window, kept_count, row_profile,
+            profiles, read_arena, votes, cost, edits_table, tried, parent_buffer, error)
     return parent_of
 
 
@@ -423,10 +579,11 @@ def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
     parents = parents[np.argsort(-row_count[parents], kind="stable")]  # biggest first...
     codes, owner, where = _segments(parents, win_offset, win_width, win_arena)
     order = np.argsort(codes, kind="stable")  # ...within each code
-    codes, owner, where = codes[order], owner[order], where[order]
+    owner = owner[order]
+    entries = np.stack([owner, where[order], row_count[owner]], axis=1).astype(np.int64)
     return _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                          kept_length, kept_window, kept_count, row_profile, profiles,
-                         read_arena, codes, owner, where, *_hash_first(codes))
+                         read_arena, entries, _segment_table(codes[order]))
 
 
 @njit(cache=True, nogil=True)
