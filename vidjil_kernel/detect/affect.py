@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numba import njit
 
-from vidjil_kernel.detect.encode import NUCLEOTIDE_CODE, spaced_code
+from vidjil_kernel.detect.encode import NUCLEOTIDE_CODE
 
 ANALYSED = 0
 TOO_SHORT = 1
@@ -92,12 +92,14 @@ def _side_load(mask, load):
 
 
 @njit(cache=True, nogil=True)
-def _labels(seq, start, stop, table, runs, span, out):
+def _labels(seq, start, stop, table, runs, span, out, spaced):
     """Label of each k-mer of seq[start:stop] into out (0: absent or with an N).
 
-    The lookups come last and in a loop of their own, without branches: they miss the
-    cache, and independent misses overlap only when no mispredicted branch sits
-    between them.
+    Three loops: the rolling codes of the whole span, then the seed codes run by run
+    of kept positions (``Seed.runs``; loops over positions the compiler vectorises),
+    then the lookups, without branches: they miss the cache, and independent misses
+    overlap only when no mispredicted branch sits between them.  ``spaced`` is
+    scratch space as long as ``out``.
     """
     count = stop - start - span + 1
     if count <= 0:
@@ -113,11 +115,15 @@ def _labels(seq, start, stop, table, runs, span, out):
         code = ((code << 2) | c) & span_mask
         k = i - span + 1
         if k >= start:
-            out[k - start] = spaced_code(code, runs) if last_n < k else -1
+            out[k - start] = code if last_n < k else -1
+    spaced[:count] = 0
+    for r in range(runs.shape[0]):
+        shift, mask, shift_out = runs[r, 0], runs[r, 1], runs[r, 2]
+        for k in range(count):
+            spaced[k] |= ((out[k] >> shift) & mask) << shift_out
     for k in range(count):
-        code = out[k]
-        label = table[code if code >= 0 else 0]
-        out[k] = label if code >= 0 else 0
+        label = table[spaced[k]]
+        out[k] = label if out[k] >= 0 else 0
     return count
 
 
@@ -350,6 +356,7 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
     split = np.empty(6, np.int64)
     main_labels = np.empty(max_len + 1, np.int64)
     short_labels = np.empty(max_len + 1, np.int64)
+    spaced = np.empty(max_len + 1, np.int64)
     all_five = np.uint32(0)
     all_three = np.uint32(0)
     for rec in range(rec_five.shape[0]):
@@ -372,14 +379,14 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
         best_rec = -1
         best_log_e = np.inf
         n_main = _labels(seq, begin, begin + length, main_table, main_runs, main_span,
-                         main_labels)
+                         main_labels, spaced)
         n_short = 0
         for first_pass in (True, False):
             if not first_pass and short_span == 0 and best_rec >= 0:
                 break  # no short index: the first pass saw every hit
             if not first_pass and short_span > 0:
                 n_short = _labels(seq, begin, begin + length, short_table, short_runs,
-                                  short_span, short_labels)
+                                  short_span, short_labels, spaced)
             n = _hit_runs(main_labels, n_main, main_span, main_plus, main_minus, short_labels,
                           n_short, short_span, short_plus, short_minus, run_first, run_last,
                           run_count, run_span, run_plus, run_minus)
