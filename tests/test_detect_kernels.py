@@ -135,24 +135,30 @@ def test_affectation_matches_reference() -> None:
         assert log10_e[i] * math.log(10) == pytest.approx(ref_log_e, rel=1e-6, abs=1e-6)
 
 
+def _mutated(rng: random.Random, parent: str, edits: int, substitutes: str) -> str:
+    """``parent`` after up to ``edits`` random substitutions (by ``substitutes``) and indels."""
+    child = list(parent)
+    for _ in range(edits):
+        p = rng.randrange(len(child))
+        op = rng.random()
+        if op < 0.5:
+            child[p] = rng.choice(substitutes)
+        elif op < 0.75:
+            del child[p]
+        else:
+            child.insert(p, rng.choice("ACGT"))
+    return "".join(child)
+
+
 def test_edit_distance_reference_agrees_with_merge_alignment() -> None:
     from vidjil_kernel.detect.merge import MAX_EDITS, _align_log_lambda
 
     rng = random.Random(5)
     for _ in range(100):
         parent = random_dna(rng, 30)
-        child = list(parent)
-        for _ in range(rng.randint(0, 4)):
-            p = rng.randrange(len(child))
-            op = rng.random()
-            if op < 0.5:
-                child[p] = rng.choice("ACGT")
-            elif op < 0.75:
-                del child[p]
-            else:
-                child.insert(p, rng.choice("ACGT"))
+        child = _mutated(rng, parent, rng.randint(0, 4), "ACGT")
         flank_left, flank_right = random_dna(rng, 8), random_dna(rng, 8)
-        read = flank_left + "".join(child) + flank_right
+        read = flank_left + child + flank_right
         error = np.full(len(parent), 0.01)
         cost = np.empty((3, len(parent) + 2 * MAX_EDITS + 1))
         scratch = np.empty((2, len(parent) + 2 * MAX_EDITS + 1), np.int64)
@@ -171,17 +177,8 @@ def test_fewest_edits_is_the_edit_distance_in_the_stretch_and_bounds_the_alignme
     masks = np.empty(4, np.uint64)
     for _ in range(300):
         parent = random_dna(rng, rng.choice([30, 50, 64]))
-        child = list(parent)
-        for _ in range(rng.randint(0, 6)):
-            p = rng.randrange(len(child))
-            op = rng.random()
-            if op < 0.5:
-                child[p] = rng.choice("ACGTN")
-            elif op < 0.75:
-                del child[p]
-            else:
-                child.insert(p, rng.choice("ACGT"))
-        read = random_dna(rng, 8) + "".join(child) + random_dna(rng, 8)
+        child = _mutated(rng, parent, rng.randint(0, 6), "ACGTN")
+        read = random_dna(rng, 8) + child + random_dna(rng, 8)
         stretch = read[8 - MAX_EDITS:8 + len(parent) + MAX_EDITS]
         bound = _fewest_edits(encode(parent), encode(read), 8, MAX_EDITS, masks)
         assert bound == naive.edit_distance_inside(parent, stretch)
