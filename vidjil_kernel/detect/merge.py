@@ -579,11 +579,15 @@ def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
     parents = parents[np.argsort(-row_count[parents], kind="stable")]  # biggest first...
     codes, owner, where = _segments(parents, win_offset, win_width, win_arena)
     order = np.argsort(codes, kind="stable")  # ...within each code
-    owner = owner[order]
-    entries = np.stack([owner, where[order], row_count[owner]], axis=1).astype(np.int64)
+    entries = np.empty((order.shape[0], 3), np.int64)
+    entries[:, 0] = owner[order]
+    entries[:, 1] = where[order]
+    entries[:, 2] = row_count[entries[:, 0]]
+    table = _segment_table(codes[order])
+    del codes, owner, where, order  # the merge's peak memory: keep only what it reads
     return _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                          kept_length, kept_window, kept_count, row_profile, profiles,
-                         read_arena, entries, _segment_table(codes[order]))
+                         read_arena, entries, table)
 
 
 @njit(cache=True, nogil=True)
