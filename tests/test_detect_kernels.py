@@ -28,7 +28,7 @@ def test_seed_codes_match_reference(alias: str) -> None:
                            for _ in range(rng.randint(0, 60)))
         out = np.empty(max(len(sequence), 1), np.int64)
         n = seed_codes(encode(sequence), 0, len(sequence), seed.runs(), seed.span,
-                       NUCLEOTIDE_CODE, out)
+                       NUCLEOTIDE_CODE, out, np.empty_like(out))
         expected = [-1 if c is None else c for c in naive.seed_codes(sequence, seed.shape)]
         assert out[:n].tolist() == expected
 

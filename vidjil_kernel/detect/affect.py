@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numba import njit
 
-from vidjil_kernel.detect.encode import NUCLEOTIDE_CODE
+from vidjil_kernel.detect.encode import NUCLEOTIDE_CODE, seed_codes
 
 ANALYSED = 0
 TOO_SHORT = 1
@@ -92,38 +92,18 @@ def _side_load(mask, load):
 
 
 @njit(cache=True, nogil=True)
-def _labels(seq, start, stop, table, runs, span, out, spaced):
+def _labels(seq, start, stop, table, runs, span, out, scratch):
     """Label of each k-mer of seq[start:stop] into out (0: absent or with an N).
 
-    Three loops: the rolling codes of the whole span, then the seed codes run by run
-    of kept positions (``Seed.runs``; loops over positions the compiler vectorises),
-    then the lookups, without branches: they miss the cache, and independent misses
-    overlap only when no mispredicted branch sits between them.  ``spaced`` is
-    scratch space as long as ``out``.
+    The lookups come after the seed codes, in a loop of their own and without
+    branches: they miss the cache, and independent misses overlap only when no
+    mispredicted branch sits between them.  ``scratch`` is as long as ``out``.
     """
-    count = stop - start - span + 1
-    if count <= 0:
-        return 0
-    span_mask = (1 << (2 * span)) - 1
-    code = 0
-    last_n = start - 1 - span
-    for i in range(start, stop):
-        c = NUCLEOTIDE_CODE[seq[i]]
-        if c > 3:
-            last_n = i
-            c = 0
-        code = ((code << 2) | c) & span_mask
-        k = i - span + 1
-        if k >= start:
-            out[k - start] = code if last_n < k else -1
-    spaced[:count] = 0
-    for r in range(runs.shape[0]):
-        shift, mask, shift_out = runs[r, 0], runs[r, 1], runs[r, 2]
-        for k in range(count):
-            spaced[k] |= ((out[k] >> shift) & mask) << shift_out
+    count = seed_codes(seq, start, stop, runs, span, NUCLEOTIDE_CODE, out, scratch)
     for k in range(count):
-        label = table[spaced[k]]
-        out[k] = label if out[k] >= 0 else 0
+        code = out[k]
+        label = table[max(code, 0)]
+        out[k] = label if code >= 0 else 0
     return count
 
 
@@ -356,7 +336,7 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
     split = np.empty(6, np.int64)
     main_labels = np.empty(max_len + 1, np.int64)
     short_labels = np.empty(max_len + 1, np.int64)
-    spaced = np.empty(max_len + 1, np.int64)
+    scratch = np.empty(max_len + 1, np.int64)
     all_five = np.uint32(0)
     all_three = np.uint32(0)
     for rec in range(rec_five.shape[0]):
@@ -379,14 +359,14 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
         best_rec = -1
         best_log_e = np.inf
         n_main = _labels(seq, begin, begin + length, main_table, main_runs, main_span,
-                         main_labels, spaced)
+                         main_labels, scratch)
         n_short = 0
         for first_pass in (True, False):
             if not first_pass and short_span == 0 and best_rec >= 0:
                 break  # no short index: the first pass saw every hit
             if not first_pass and short_span > 0:
                 n_short = _labels(seq, begin, begin + length, short_table, short_runs,
-                                  short_span, short_labels, spaced)
+                                  short_span, short_labels, scratch)
             n = _hit_runs(main_labels, n_main, main_span, main_plus, main_minus, short_labels,
                           n_short, short_span, short_plus, short_minus, run_first, run_last,
                           run_count, run_span, run_plus, run_minus)

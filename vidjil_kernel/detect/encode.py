@@ -26,20 +26,14 @@ def encode(sequence: str) -> np.ndarray:
     return np.frombuffer(sequence.encode("ascii"), dtype=np.uint8)
 
 
-@njit(cache=True, nogil=True, inline="always")
-def spaced_code(span_code, runs):
-    """Seed code of a rolling code of the whole span (see ``Seed.runs``)."""
-    code = 0
-    for r in range(runs.shape[0]):
-        code |= ((span_code >> runs[r, 0]) & runs[r, 1]) << runs[r, 2]
-    return code
-
-
 @njit(cache=True, nogil=True)
-def seed_codes(sequence, start, stop, runs, span, lookup, out):
+def seed_codes(sequence, start, stop, runs, span, lookup, out, scratch):
     """Seed codes of every k-mer of ``sequence[start:stop]`` into ``out`` (-1: has an N).
 
-    Returns the number of k-mer positions, ``stop - start - span + 1`` (0 if too short).
+    The rolling codes of the whole span first (into ``scratch``, as long as ``out``),
+    then the kept positions run by run (``Seed.runs``) over all k-mers at once: loops
+    the compiler vectorises.  Returns the number of k-mer positions,
+    ``stop - start - span + 1`` (0 if too short).
     """
     count = stop - start - span + 1
     if count <= 0:
@@ -55,7 +49,14 @@ def seed_codes(sequence, start, stop, runs, span, lookup, out):
         code = ((code << 2) | c) & span_mask
         k = i - span + 1
         if k >= start:
-            out[k - start] = spaced_code(code, runs) if last_n < k else -1
+            scratch[k - start] = code if last_n < k else -1
+    out[:count] = 0
+    for r in range(runs.shape[0]):
+        shift, mask, shift_out = runs[r, 0], runs[r, 1], runs[r, 2]
+        for k in range(count):
+            out[k] |= ((scratch[k] >> shift) & mask) << shift_out
+    for k in range(count):
+        out[k] = out[k] if scratch[k] >= 0 else -1
     return count
 
 

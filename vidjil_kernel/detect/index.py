@@ -76,10 +76,12 @@ def _group_codes(sequences: list[str], seed: Seed) -> tuple[np.ndarray, np.ndarr
     for sequence in sequences:
         raw = encode(sequence)
         buffer = np.empty(max(len(raw), 1), dtype=np.int64)
-        n = seed_codes(raw, 0, len(raw), runs, seed.span, NUCLEOTIDE_CODE, buffer)
+        scratch = np.empty_like(buffer)
+        n = seed_codes(raw, 0, len(raw), runs, seed.span, NUCLEOTIDE_CODE, buffer, scratch)
         plus_parts.append(buffer[:n].copy())
         reverse = COMPLEMENT[raw[::-1]]
-        n = seed_codes(reverse, 0, len(reverse), runs, seed.span, NUCLEOTIDE_CODE, buffer)
+        n = seed_codes(reverse, 0, len(reverse), runs, seed.span, NUCLEOTIDE_CODE, buffer,
+                       scratch)
         minus_parts.append(buffer[:n].copy())
 
     def distinct(parts: list[np.ndarray]) -> np.ndarray:

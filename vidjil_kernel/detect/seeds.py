@@ -55,7 +55,7 @@ class Seed:
         return 4**self.weight
 
     def runs(self) -> np.ndarray:
-        """Runs of kept positions as rows (shift, mask, shift_out) for ``spaced_code``.
+        """Runs of kept positions as rows (shift, mask, shift_out) for ``seed_codes``.
 
         For a rolling code of the whole span (2 bits per base, first base high),
         run r contributes ``((code >> shift) & mask) << shift_out``.
