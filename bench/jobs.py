@@ -47,6 +47,7 @@ import shutil  # noqa: E402
 import time  # noqa: E402
 
 import psutil  # noqa: E402
+from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from vidjil_kernel.db import SYSTEM, new_session_factory, session_scope  # noqa: E402
 from vidjil_kernel.db import services as svc  # noqa: E402
@@ -54,7 +55,7 @@ from vidjil_kernel.detect.run import analyse_file  # noqa: E402
 from vidjil_kernel.formats.vidjil import run_independent  # noqa: E402
 from vidjil_kernel.jobs import JobRunner, launch  # noqa: E402
 from vidjil_kernel.jobs.engine import cached_detector  # noqa: E402
-from vidjil_kernel.settings import load_settings  # noqa: E402
+from vidjil_kernel.settings import Settings, load_settings  # noqa: E402
 from vidjil_kernel.simulate import SimulationSpec, simulate  # noqa: E402
 
 PARAMETERS = "-g homo-sapiens"
@@ -101,9 +102,10 @@ def run_engine(samples: list[Path], out: Path, germline_dir: Path, warm: Path) -
             "task_cpu": time.thread_time() - thread}
 
 
-def run_jobs(samples: list[Path], work: Path, germline_dir: Path, workers: int,
-             warm: Path, chunk_reads: int = 0, name: str = "") -> dict:
-    data = work / f"lab-{name or workers}"
+def bench_lab(data: Path, germline_dir: Path, workers: int,
+              chunk_reads: int = 0) -> tuple[Settings, sessionmaker, int]:
+    """A fresh lab in ``data`` with the benchmark's group and config: (settings, sessions,
+    config id)."""
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
     settings = load_settings(data_dir=data, db_url=f"sqlite:///{data / 'vidjil.sqlite'}",
@@ -112,12 +114,20 @@ def run_jobs(samples: list[Path], work: Path, germline_dir: Path, workers: int,
     factory = new_session_factory(settings)
     with session_scope(factory) as session:
         svc.create_group(session, SYSTEM, "bench", origin="bench")
+        config = svc.create_config(session, SYSTEM, "bench", name="bench",
+                                   parameters=PARAMETERS, origin="bench").id
+    return settings, factory, config
+
+
+def run_jobs(samples: list[Path], work: Path, germline_dir: Path, workers: int,
+             warm: Path, chunk_reads: int = 0, name: str = "") -> dict:
+    data = work / f"lab-{name or workers}"
+    settings, factory, config = bench_lab(data, germline_dir, workers, chunk_reads)
+    with session_scope(factory) as session:
         bench_set = svc.create_set(session, SYSTEM, "generic", group="bench", name="bench",
                                    origin="bench").id
         warm_set = svc.create_set(session, SYSTEM, "generic", group="bench", name="warm",
                                   origin="bench").id
-        config = svc.create_config(session, SYSTEM, "bench", name="bench",
-                                   parameters=PARAMETERS, origin="bench").id
         for path in samples:
             svc.add_sample(session, SYSTEM, [bench_set], original_name=path.name,
                            stored_path=str(path), origin="bench")

@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/jobs.py
 
 # (imports below come after NUMBA_CACHE_DIR is set: numba reads it on import)
 import argparse  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 
@@ -35,10 +34,11 @@ from jobs import (  # noqa: E402
     PARAMETERS,
     _launch_and_wait,
     _task_cpu,
+    bench_lab,
     simulated_samples,
 )
 
-from vidjil_kernel.db import SYSTEM, new_session_factory, session_scope  # noqa: E402
+from vidjil_kernel.db import SYSTEM, session_scope  # noqa: E402
 from vidjil_kernel.db import services as svc  # noqa: E402
 from vidjil_kernel.detect.run import analyse_file  # noqa: E402
 from vidjil_kernel.jobs import JobRunner  # noqa: E402
@@ -60,16 +60,8 @@ def serve_engine(work: Path, warm: Path, germline_dir: Path) -> None:
 
 
 def paired(samples: list[Path], work: Path, warm: Path, germline_dir: Path) -> None:
-    data = work / "lab-paired"
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True)
-    settings = load_settings(data_dir=data, db_url=f"sqlite:///{data / 'vidjil.sqlite'}",
-                             germline_dir=germline_dir, job_workers=1, disk_min_free_gb=0.001)
-    factory = new_session_factory(settings)
+    settings, factory, config = bench_lab(work / "lab-paired", germline_dir, 1)
     with session_scope(factory) as session:
-        svc.create_group(session, SYSTEM, "bench", origin="bench")
-        config = svc.create_config(session, SYSTEM, "bench", name="bench",
-                                   parameters=PARAMETERS, origin="bench").id
         sets = []
         for path in [warm, *samples]:
             set_id = svc.create_set(session, SYSTEM, "generic", group="bench", name=path.name,
