@@ -59,11 +59,3 @@ def seed_codes(sequence, start, stop, runs, span, lookup, out, scratch):
         out[k] = out[k] if scratch[k] >= 0 else -1
     return count
 
-
-@njit(cache=True, nogil=True)
-def reverse_complement_into(sequence, start, stop, complement, out):
-    """Reverse complement of ``sequence[start:stop]`` written to ``out[:stop-start]``."""
-    n = stop - start
-    for i in range(n):
-        out[i] = complement[sequence[stop - 1 - i]]
-    return n
