@@ -174,7 +174,7 @@ def align(read: np.ndarray, bank: SegmentBank, chosen: np.ndarray, bonus: np.nda
     (``bonus`` has one column more than ``read``)."""
     score, gend, rstart, gstart = align_alleles(
         read, bank.forward, bank.offsets, chosen, bonus, bonus_row,
-        scoring.match, scoring.mismatch, scoring.gap, 0.0, scoring.five_prime_greedy)
+        scoring.match, scoring.mismatch, scoring.gap, 0, scoring.five_prime_greedy)
     return Rows(bank, chosen, score, gend, read, False, scoring, rstart, gstart)
 
 

@@ -135,7 +135,7 @@ def _hit_runs(main_labels, n_main, main_span, main_plus, main_minus, short_label
     split scored hit by hit can only improve at the end of such a run: scanning
     runs gives the same best split for a fraction of the work.
     """
-    n = 0
+    n = np.int64(0)  # typed: a literal 0 would compile _extend_runs twice
     for k in range(max(n_main, n_short)):
         if k < n_short:
             label = short_labels[k]
@@ -281,7 +281,7 @@ def _reason(n, length, run_count, run_plus, run_minus, all_five, all_three, load
             for g in range(load.shape[0]):
                 if not (wanted & (1 << g)):
                     continue
-                count = 0
+                count = np.int64(0)  # typed: a literal 0 would compile log_poisson_tail twice
                 for h in range(n):
                     if masks[h] & (1 << g):
                         count += run_count[h]
@@ -337,8 +337,8 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
     main_labels = np.empty(max_len + 1, np.int64)
     short_labels = np.empty(max_len + 1, np.int64)
     scratch = np.empty(max_len + 1, np.int64)
-    all_five = np.uint32(0)
-    all_three = np.uint32(0)
+    all_five = np.uint64(0)  # the type of uint32 | uint32: _reason compiles once
+    all_three = np.uint64(0)
     for rec in range(rec_five.shape[0]):
         all_five |= rec_five[rec]
         all_three |= rec_three[rec]

@@ -10,6 +10,8 @@ NUCLEOTIDE_CODE = np.full(256, 4, dtype=np.uint8)
 for _code, _letters in enumerate(("Aa", "Cc", "Gg", "Tt")):
     for _letter in _letters:
         NUCLEOTIDE_CODE[ord(_letter)] = _code
+# read-only, as kernels see a global array: Python callers then share their compiled kernels
+NUCLEOTIDE_CODE.flags.writeable = False
 
 #: 2-bit code (4: N) -> ASCII byte
 LETTERS = np.frombuffer(b"ACGTN", dtype=np.uint8)

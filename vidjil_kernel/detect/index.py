@@ -75,7 +75,7 @@ def _group_codes(sequences: list[str], seed: Seed) -> tuple[np.ndarray, np.ndarr
     The sequences are joined with an N, which no k-mer may span: one kernel call
     per strand instead of one per sequence.
     """
-    raw = encode("N".join(sequences))
+    raw = encode("N".join(sequences)).copy()  # writable, as the reads: one kernel signature
     codes = np.empty(max(len(raw), 1), dtype=np.int64)
     scratch = np.empty_like(codes)
     strands = []

@@ -305,7 +305,7 @@ def _kept_consensus(row, kept_offset, kept_length, kept_window, kept_count, read
     """
     if kept_count[row] == 1:
         offset = kept_offset[row, 0]
-        length = kept_length[row, 0]
+        length = np.int64(kept_length[row, 0])
         for i in range(length):
             out[MAX_EDITS + i] = read_arena[offset + i]
         return _pad(out, length), MAX_EDITS + kept_window[row, 0]
@@ -476,11 +476,11 @@ def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_o
     log_alpha = math.log(ALPHA)
     masks = np.empty(4, np.uint64)
     order = np.empty(_TRIES + _TRIES_BIGGEST, np.int64)
-    n_order = _select(candidates, n_used, True, _TRIES, tried, order)
+    n_order = _select(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried, order)
     for attempt in range(_TRIES + _TRIES_BIGGEST):
         if attempt == _TRIES:
-            n_order = _TRIES + _select(candidates, n_used, False, _TRIES_BIGGEST, tried,
-                                       order[_TRIES:])
+            n_order = _TRIES + _select(candidates, n_used, np.bool_(False),
+                                       np.int64(_TRIES_BIGGEST), tried, order[_TRIES:])
         if attempt >= n_order:
             break
         k = order[attempt]
@@ -495,7 +495,8 @@ def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_o
                 continue
             if fewest == 0:  # an exact copy: what the alignment would find, at no cost
                 return parent
-            _parent_error(parent, row_count, row_profile, profiles, 0, width, error)
+            _parent_error(parent, row_count, row_profile, profiles, np.int64(0),
+                          np.int64(width), error)
             edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS,
                                                   cost, edits_table)
         else:  # the child's reads stop short of the parent's window: compare the windows
