@@ -19,11 +19,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from vidjil_kernel.jit import inner
+
 #: score standing for "impossible" (stays finite when summed)
 NEG = -1e15
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _pair_score(a, b, match, mismatch):
     if a > 3 or b > 3:
         return 0.0

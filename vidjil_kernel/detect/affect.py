@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from vidjil_kernel.detect.encode import NUCLEOTIDE_CODE, seed_codes
+from vidjil_kernel.jit import inner
 
 ANALYSED = 0
 TOO_SHORT = 1
@@ -75,14 +76,14 @@ def log_poisson_tail(n, lam):
     return -lam + n * math.log(lam) - math.lgamma(n + 1.0) + math.log(total)
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _log_add(a, b):
     if a < b:
         a, b = b, a
     return a + math.log1p(math.exp(b - a))
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _side_load(mask, load):
     total = 0.0
     for g in range(load.shape[0]):
@@ -91,7 +92,7 @@ def _side_load(mask, load):
     return total
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _labels(seq, start, stop, table, runs, span, out, scratch):
     """Label of each k-mer of seq[start:stop] into out (0: absent or with an N).
 
@@ -107,7 +108,7 @@ def _labels(seq, start, stop, table, runs, span, out, scratch):
     return count
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _extend_runs(k, span, plus, minus, run_first, run_last, run_count, run_span, run_plus,
                  run_minus, n):
     """Add a hit at ``k`` to the last run if it has the same span and masks; new count of runs."""
@@ -125,7 +126,7 @@ def _extend_runs(k, span, plus, minus, run_first, run_last, run_count, run_span,
     return n + 1
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _hit_runs(main_labels, n_main, main_span, main_plus, main_minus, short_labels, n_short,
               short_span, short_plus, short_minus, run_first, run_last, run_count, run_span,
               run_plus, run_minus):
@@ -150,7 +151,7 @@ def _hit_runs(main_labels, n_main, main_span, main_plus, main_minus, short_label
     return n
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _best_split(n, length, strand, five, three, run_first, run_last, run_count, run_span, masks,
                 out):
     """Best split for one recombination on one strand (oriented coordinates).
@@ -202,7 +203,7 @@ def _best_split(n, length, strand, five, three, run_first, run_last, run_count, 
     return best
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _place_window(center, length, w):
     """(start, width) of the window, shifted/shrunk to fit the read; width 0 if impossible."""
     width = w
@@ -219,7 +220,7 @@ def _place_window(center, length, w):
             return 0, 0
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _best_recombination(n, length, run_first, run_last, run_count, run_span, run_plus,
                         run_minus, rec_five, rec_three, rec_rank, rec_first_pass, first_pass,
                         load, log_factor, log_threshold, split):
@@ -266,7 +267,7 @@ def _best_recombination(n, length, run_first, run_last, run_count, run_span, run
     return best_rec, best_strand, best_log_e, best_end5, best_start3
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _reason(n, length, run_count, run_plus, run_minus, all_five, all_three, load, log_factor,
             log_threshold, main_span):
     """Why a read is not analysed: which side alone is significant, on which strand."""

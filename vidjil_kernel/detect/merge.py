@@ -29,6 +29,7 @@ from numba import njit
 
 from vidjil_kernel.detect.affect import log_poisson_tail
 from vidjil_kernel.detect.encode import LETTERS, NUCLEOTIDE_CODE
+from vidjil_kernel.jit import inner
 
 SEGMENT = 24
 MAX_EDITS = 3
@@ -56,7 +57,7 @@ _TRIES = 4
 _TRIES_BIGGEST = 2
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _segment_code(data, start, segment):
     """2-bit code of ``data[start:start + segment]``; -1 when it holds an N."""
     code = 0
@@ -90,7 +91,7 @@ def _segments(parents, win_offset, win_width, win_arena):
     return codes[:n], owner[:n], where[:n]
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _home_slot(code, bits):
     """Slot of ``code`` in a table of 2**bits slots: the top bits of a Fibonacci hash.
 
@@ -134,7 +135,7 @@ _COST_INDEL_HOMOPOLYMER = -math.log(INDEL_HOMOPOLYMER)
 _COST_INDEL_OTHER = -math.log(INDEL_OTHER)
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _indel_cost(sequence, i):
     """-ln of the rate of an indel of ``sequence[i]``: likelier inside a homopolymer."""
     base = sequence[i]
@@ -208,7 +209,7 @@ def _align_log_lambda(query, error, read, start, band, cost, edits):
     return above_edits[end], -above_cost[end]
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _base_mask(query, byte):
     """Bit i set when ``query[i] == byte``."""
     mask = np.uint64(0)
@@ -275,7 +276,7 @@ def _fewest_edits(query, read, start, band, masks):
     return best
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _parent_error(parent, row_count, row_profile, profiles, first, length, out):
     """Error probability at window positions first..first+length of ``parent`` into ``out``.
 
@@ -292,7 +293,7 @@ def _parent_error(parent, row_count, row_profile, profiles, first, length, out):
             out[i] = DEFAULT_ERROR
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _kept_consensus(row, kept_offset, kept_length, kept_window, kept_count, read_arena,
                     votes, out):
     """Majority of the row's kept reads, aligned on its window, into ``out``.
@@ -332,7 +333,7 @@ def _kept_consensus(row, kept_offset, kept_length, kept_window, kept_count, read
     return _pad(out, length), MAX_EDITS + left
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _pad(out, length):
     """Margins of PAD around ``out[MAX_EDITS:MAX_EDITS + length]``; returns the padded length."""
     for i in range(MAX_EDITS):
@@ -345,7 +346,7 @@ def _pad(out, length):
 _PARENT, _START, _SUPPORT, _COUNT, _SLOT = 0, 1, 2, 3, 4
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _add_candidates(read, first, last, window_at, child, row_count, entries, table,
                     scan_codes, slot_of, candidates):
     """Add the (parent, window start in ``read``) pairs whose segments occur in ``read``.
@@ -424,7 +425,7 @@ def _add_candidates(read, first, last, window_at, child, row_count, entries, tab
     return n_used
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _better(candidates, by_support, k, other):
     """Order of candidates: by supporting segments then size, or by size alone."""
     if by_support and candidates[k, _SUPPORT] != candidates[other, _SUPPORT]:
@@ -432,7 +433,7 @@ def _better(candidates, by_support, k, other):
     return candidates[k, _COUNT] > candidates[other, _COUNT]
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _select(candidates, n_used, by_support, wanted, tried, order):
     """The ``wanted`` best candidates not ``tried``, best first, into ``order``.
 
@@ -457,7 +458,7 @@ def _select(candidates, n_used, by_support, wanted, tried, order):
     return n
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_offset,
                     win_width, win_arena, kept_offset, kept_length, kept_window, kept_count,
                     row_profile, profiles, read_arena, scratch, cost, edits_table, tried,

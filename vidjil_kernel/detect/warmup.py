@@ -26,7 +26,7 @@ from vidjil_kernel.germline import Preset
 
 PACKAGE = Path(__file__).resolve().parent.parent
 #: the source files holding kernels: a change to any of them means recompiling
-KERNEL_SOURCES = ("reads/_kernels.py", "detect/encode.py", "detect/affect.py",
+KERNEL_SOURCES = ("jit.py", "reads/_kernels.py", "detect/encode.py", "detect/affect.py",
                   "detect/windows.py", "detect/merge.py", "designate/align.py")
 
 
@@ -95,8 +95,9 @@ def _compile_merge() -> None:
     calls = {"status": np.zeros(3, np.int8), "rec": np.zeros(3, np.int32),
              "strand": np.array([1, 1, -1], np.int8), "win_start": np.full(3, 40, np.int32),
              "win_width": np.full(3, 50, np.int32), "log10_evalue": np.full(3, -9.0)}
-    table = WindowTable(True, 50)
-    table.add(reads, np.full(len(reads), 30, np.uint8), offsets, calls)
+    table = WindowTable(True, 50, arena=512)
+    for _ in range(2):  # the second batch fills the read arena: compact_reads runs
+        table.add(reads, np.full(len(reads), 30, np.uint8), offsets, calls)
     n = table.n_rows
     resolve_roots(find_parents(n, table.row_count[:n], table.win_offset, table.win_width,
                                table.win_arena, table.kept_offset, table.kept_length,

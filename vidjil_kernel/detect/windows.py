@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from vidjil_kernel.detect.encode import COMPLEMENT
+from vidjil_kernel.jit import inner
 
 READS_KEPT = 5
 EMPTY = -1
@@ -28,7 +29,7 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _hash_bytes(data, start, stop):
     h = _FNV_OFFSET
     for i in range(start, stop):
@@ -36,7 +37,7 @@ def _hash_bytes(data, start, stop):
     return h ^ (h >> np.uint64(29))
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _find_or_add(window, width, slots, keys, win_offset, win_width, win_arena, used, n_rows):
     """Row of ``window[:width]``; adds it if new.  Returns (row, is_new, new arena use)."""
     h = _hash_bytes(window, 0, width)

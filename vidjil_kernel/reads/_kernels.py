@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from vidjil_kernel.jit import inner
+
 BATCH_FULL = 0
 NEED_MORE = 1
 OUT_FULL = 2
@@ -62,7 +64,7 @@ def make_sequence_table() -> np.ndarray:
 SEQUENCE_TABLE = make_sequence_table()
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _line_end(text, pos, end):
     """Index of the next newline at or after ``pos``, or ``end`` when there is none."""
     i = pos
@@ -71,7 +73,7 @@ def _line_end(text, pos, end):
     return i
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _content_end(text, pos, newline):
     """End of a line's content: the newline, or the CR before it."""
     if newline > pos and text[newline - 1] == CARRIAGE_RETURN:
@@ -79,7 +81,7 @@ def _content_end(text, pos, newline):
     return newline
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _copy_name(text, start, stop, names, k):
     """Copy the id (up to the first space/tab) of header content ``text[start:stop]``.
 
@@ -95,7 +97,7 @@ def _copy_name(text, start, stop, names, k):
     return k
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _copy_bases(src, dst, table):
     """Copy one sequence line, upper-cased and translated; index of a bad byte or -1.
 
@@ -116,7 +118,7 @@ def _copy_bases(src, dst, table):
     return -1
 
 
-@njit(cache=True, nogil=True)
+@inner
 def _copy_quality(src, dst):
     """Copy Phred+33 characters as scores; index of a bad character or -1 (vectorised check)."""
     bad = False
