@@ -1,5 +1,5 @@
 """`python -m vidjil_kernel` is the `vidjil` command."""
 
-from vidjil_kernel.cli import main
+from vidjil_kernel.cli import run
 
-main()
+run()

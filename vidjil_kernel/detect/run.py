@@ -73,7 +73,7 @@ def progress_bar(total_bytes: int | None, quiet: bool) -> Callable[[Progress], N
     from tqdm import tqdm
 
     bar = tqdm(total=total_bytes, unit="B", unit_scale=True, file=sys.stderr,
-               dynamic_ncols=True, leave=False)
+               dynamic_ncols=True, leave=False, delay=0.5)  # no flash on a failed open
 
     def update(state: Progress) -> None:
         bar.update(state.bytes_done - bar.n)
