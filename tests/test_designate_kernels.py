@@ -14,7 +14,6 @@ from vidjil_kernel.designate.align import (
     map_position,
     prefix_best,
     score_alleles,
-    score_rows,
     suffix_best,
 )
 from vidjil_kernel.designate.bank import bank_from_alleles, encode, kmer_codes
@@ -101,26 +100,27 @@ def test_align_rows_scores_match_the_reference(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_integer_score_rows_are_align_rows(seed: int) -> None:
+def test_score_alleles_are_align_rows(seed: int) -> None:
+    """The alleles side by side (lanes padded to the longest one, more alleles than
+    LANES) score as each one alone."""
     rng = np.random.default_rng(50 + seed)
-    germ = random_codes(rng, int(rng.integers(1, 60)), 5)
+    count = int(rng.integers(1, 40))
+    alleles = [random_codes(rng, int(rng.integers(1, 60)), 5) for _ in range(count)]
     read = random_codes(rng, int(rng.integers(0, 60)), 5)
     if seed % 2:  # share a long piece, so that scores go well above zero
-        read = np.concatenate([read, germ[len(germ) // 3:]])
+        read = np.concatenate([read, alleles[0][len(alleles[0]) // 3:]])
     n = read.shape[0]
-    score = np.empty(n + 1)
-    gend, rstart, gstart = (np.empty(n + 1, np.int32) for _ in range(3))
-    align_rows(read, germ, np.zeros(n + 1), MATCH, MISMATCH, GAP, 4.0, False, score, gend,
-               rstart, gstart)
-    fast_score = np.empty(n + 1, np.int32)
-    fast_gend = np.empty(n + 1, np.int32)
-    score_rows(read, germ, 1, -2, -4, 4, fast_score, fast_gend)
-    assert np.array_equal(fast_score, score) and np.array_equal(fast_gend, gend)
-    bank = bank_from_alleles([Allele("TRGV1*01", "ACGT"), Allele("TRGV2*01", "GATTACA")])
-    many, ends = score_alleles(read, bank.forward, bank.offsets, np.array([1, 0]), 1, -2, -4, 4)
-    one = np.empty(n + 1, np.int32)
-    score_rows(read, encode("ACGT"), 1, -2, -4, 4, one, np.empty(n + 1, np.int32))
-    assert np.array_equal(many[1], one) and many.shape == ends.shape == (2, n + 1)
+    bank = np.concatenate(alleles)
+    offsets = np.concatenate([[0], np.cumsum([len(a) for a in alleles])]).astype(np.int64)
+    chosen = rng.permutation(count)[:int(rng.integers(0, count + 1))].astype(np.int64)
+    scores, ends = score_alleles(read, bank, offsets, chosen, 1, -2, -4, 4)
+    assert scores.shape == ends.shape == (len(chosen), n + 1)
+    for row, allele in enumerate(chosen):
+        score = np.empty(n + 1)
+        gend, rstart, gstart = (np.empty(n + 1, np.int32) for _ in range(3))
+        align_rows(read, alleles[allele], np.zeros(n + 1), MATCH, MISMATCH, GAP, 4.0, False,
+                   score, gend, rstart, gstart)
+        assert np.array_equal(scores[row], score) and np.array_equal(ends[row], gend)
 
 
 def test_align_rows_prefers_fewest_deletions_on_ties() -> None:

@@ -132,61 +132,70 @@ def align_alleles(read, bank, offsets, chosen, bonus, bonus_row, match, mismatch
     return score, gend, rstart, gstart
 
 
-@njit(cache=True, nogil=True)
-def score_rows(read, germ, match, mismatch, gap, clip, out_score, out_gend):
-    """The scores and germline ends of :func:`align_rows` with a zero bonus and no
-    ``prefer_start`` (how V and J are aligned), in integers and without tracking
-    where alignments start: the hot loop of the designation (~3 ns per cell)."""
-    n = read.shape[0]
-    m = germ.shape[0]
-    profile = np.empty((5, m), np.int32)
-    for b in range(5):
-        for j in range(m):
-            g = germ[j]
-            profile[b, j] = 0 if b > 3 or g > 3 else (match if b == g else mismatch)
-    column = np.zeros(m + 1, np.int32)
-    inside = -clip
-    out_score[0] = 0
-    out_gend[0] = 0
-    for i in range(1, n + 1):
-        base = min(read[i - 1], 4)
-        best = 0
-        best_j = 0
-        diagonal = 0
-        left = 0
-        for j in range(1, m + 1):
-            up = column[j]
-            h = diagonal + profile[base, j - 1]
-            extend = up + gap
-            if extend > h:
-                h = extend
-            extend = left + gap
-            if extend > h:
-                h = extend
-            if inside > h:
-                h = inside
-            diagonal = up
-            column[j] = h
-            left = h
-            if h >= best:
-                best = h
-                best_j = j
-        out_score[i] = best
-        out_gend[i] = best_j
+#: alleles scored side by side by :func:`score_alleles` (a multiple of it): the
+#: compiler vectorises the loop over alleles only when it runs this many times
+LANES = 32
 
 
 @njit(cache=True, nogil=True)
 def score_alleles(read, bank, offsets, chosen, match, mismatch, gap, clip):
-    """:func:`score_rows` for the alleles ``chosen`` of a concatenated ``bank``:
-    ``(len(chosen), len(read) + 1)`` scores and germline ends (int32)."""
+    """The scores and germline ends of :func:`align_rows` with a zero bonus and no
+    ``prefer_start`` (how V and J are aligned), for the alleles ``chosen`` of a
+    concatenated ``bank``: ``(len(chosen), len(read) + 1)`` matrices (int32).
+
+    The hot loop of the designation.  Without tracking where alignments start, and
+    in integers, every allele takes one lane of the same cell update: the alleles
+    are aligned together, vectorised, each lane padded to the longest allele (a
+    lane ignores its cells past its own allele's end).
+    """
     n = read.shape[0]
     k = chosen.shape[0]
     score = np.empty((k, n + 1), np.int32)
     gend = np.empty((k, n + 1), np.int32)
+    lanes = (k + LANES - 1) // LANES * LANES
+    length = np.zeros(lanes, np.int32)
     for a in range(k):
-        allele = chosen[a]
-        score_rows(read, bank[offsets[allele]:offsets[allele + 1]], match, mismatch, gap,
-                   clip, score[a], gend[a])
+        length[a] = offsets[chosen[a] + 1] - offsets[chosen[a]]
+    longest = length.max() if lanes else 0
+    profile = np.zeros((5, longest, lanes), np.int32)  # N (4) scores 0 against anything
+    for a in range(k):
+        start = offsets[chosen[a]]
+        for j in range(length[a]):
+            g = bank[start + j]
+            if g <= 3:
+                for b in range(4):
+                    profile[b, j, a] = match if b == g else mismatch
+    column = np.zeros((longest + 1, lanes), np.int32)
+    diagonal = np.empty(lanes, np.int32)
+    left = np.empty(lanes, np.int32)
+    best = np.empty(lanes, np.int32)
+    best_j = np.empty(lanes, np.int32)
+    gap = np.int32(gap)
+    inside = np.int32(-clip)
+    score[:, 0] = 0
+    gend[:, 0] = 0
+    for i in range(1, n + 1):
+        base = min(read[i - 1], 4)
+        diagonal[:] = 0
+        left[:] = 0
+        best[:] = 0
+        best_j[:] = 0
+        for j in range(1, longest + 1):
+            scores = profile[base, j - 1]
+            cells = column[j]
+            here = np.int32(j)
+            for a in range(lanes):
+                up = cells[a]
+                h = max(np.int32(diagonal[a] + scores[a]), np.int32(up + gap),
+                        np.int32(left[a] + gap), inside)
+                diagonal[a] = up
+                cells[a] = h
+                left[a] = h
+                take = (h >= best[a]) & (here <= length[a])  # ties: the longest germline
+                best[a] = h if take else best[a]
+                best_j[a] = here if take else best_j[a]
+        score[:, i] = best[:k]
+        gend[:, i] = best_j[:k]
     return score, gend
 
 
