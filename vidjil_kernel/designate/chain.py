@@ -44,7 +44,6 @@ import numpy as np
 from vidjil_kernel.designate.align import (
     NEG,
     align_alleles,
-    align_rows,
     prefix_best,
     score_alleles,
     suffix_best,
@@ -82,17 +81,13 @@ class Rows:
         if self.rstart is not None and self.gstart is not None:
             return int(self.rstart[row, column]), int(self.gstart[row, column])
         if row not in self._starts:
-            allele = int(self.chosen[row])
-            start, end = int(self.bank.offsets[allele]), int(self.bank.offsets[allele + 1])
-            germline = (self.bank.reverse if self.reverse else self.bank.forward)[start:end]
-            n = self.sequence.shape[0]
-            score = np.empty(n + 1)
-            gend, rstart, gstart = (np.empty(n + 1, np.int32) for _ in range(3))
             scoring = self.scoring
-            align_rows(self.sequence, germline, np.zeros(n + 1), scoring.match,
-                       scoring.mismatch, scoring.gap, scoring.clip, False,
-                       score, gend, rstart, gstart)
-            self._starts[row] = (rstart, gstart)
+            _, _, rstart, gstart = align_alleles(
+                self.sequence, self.bank.reverse if self.reverse else self.bank.forward,
+                self.bank.offsets, self.chosen[row:row + 1],
+                np.zeros((1, self.sequence.shape[0] + 1)), np.zeros(1, np.int64),
+                scoring.match, scoring.mismatch, scoring.gap, scoring.clip, False)
+            self._starts[row] = (rstart[0], gstart[0])
         rstart, gstart = self._starts[row]
         return int(rstart[column]), int(gstart[column])
 
