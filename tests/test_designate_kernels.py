@@ -176,6 +176,13 @@ def test_kmer_codes_and_shared_kmers() -> None:
     kmers = kmer_codes(codes, 4)
     assert kmers[0] == 0 * 64 + 1 * 16 + 2 * 4 + 3
     assert kmers[-1] == -1
+    rng = np.random.default_rng(3)
+    for k in (1, 4, 9):
+        codes = random_codes(rng, 60, 5)
+        expected = [-1 if max(codes[i:i + k]) > 3 else
+                    sum(int(c) << 2 * (k - 1 - j) for j, c in enumerate(codes[i:i + k]))
+                    for i in range(len(codes) - k + 1)]
+        assert kmer_codes(codes, k).tolist() == expected
     alleles = [Allele("IGHV1-1*01", "ACGTACGTAC" * 2), Allele("IGHV1-2*01", "TTTTTTTTTTTT")]
     bank = bank_from_alleles(alleles)
     counts = shared_kmers(bank, encode("GGACGTACGTACGTGG"))

@@ -35,9 +35,12 @@ def kmer_codes(codes: np.ndarray, k: int = KMER) -> np.ndarray:
     n = codes.shape[0] - k + 1
     if n <= 0:
         return np.empty(0, dtype=np.int64)
-    window = np.lib.stride_tricks.sliding_window_view(codes.astype(np.int64), k)
-    values = (window & 3) @ (4 ** np.arange(k - 1, -1, -1, dtype=np.int64))
-    values[(window > 3).any(axis=1)] = -1
+    values = np.zeros(n, dtype=np.int64)
+    for i in range(k):  # base by base over all k-mers at once
+        values <<= 2
+        values |= codes[i:i + n] & 3
+    unknown = np.concatenate(([0], np.cumsum(codes > 3)))
+    values[unknown[k:] - unknown[:n] > 0] = -1
     return values
 
 
