@@ -154,9 +154,10 @@ def score_alleles(read, bank, offsets, chosen, match, mismatch, gap, clip):
     gend = np.empty((k, n + 1), np.int32)
     lanes = (k + LANES - 1) // LANES * LANES
     length = np.zeros(lanes, np.int32)
-    for a in range(k):
+    longest = 0
+    for a in range(k):  # loops, not slice assignments: those take seconds to compile
         length[a] = offsets[chosen[a] + 1] - offsets[chosen[a]]
-    longest = length.max() if lanes else 0
+        longest = max(longest, length[a])
     profile = np.zeros((5, longest, lanes), np.int32)  # N (4) scores 0 against anything
     for a in range(k):
         start = offsets[chosen[a]]
@@ -172,14 +173,16 @@ def score_alleles(read, bank, offsets, chosen, match, mismatch, gap, clip):
     best_j = np.empty(lanes, np.int32)
     gap = np.int32(gap)
     inside = np.int32(-clip)
-    score[:, 0] = 0
-    gend[:, 0] = 0
+    for a in range(k):
+        score[a, 0] = 0
+        gend[a, 0] = 0
     for i in range(1, n + 1):
         base = min(read[i - 1], 4)
-        diagonal[:] = 0
-        left[:] = 0
-        best[:] = 0
-        best_j[:] = 0
+        for a in range(lanes):
+            diagonal[a] = 0
+            left[a] = 0
+            best[a] = 0
+            best_j[a] = 0
         for j in range(1, longest + 1):
             scores = profile[base, j - 1]
             cells = column[j]
@@ -194,8 +197,9 @@ def score_alleles(read, bank, offsets, chosen, match, mismatch, gap, clip):
                 take = (h >= best[a]) & (here <= length[a])  # ties: the longest germline
                 best[a] = h if take else best[a]
                 best_j[a] = here if take else best_j[a]
-        score[:, i] = best[:k]
-        gend[:, i] = best_j[:k]
+        for a in range(k):
+            score[a, i] = best[a]
+            gend[a, i] = best_j[a]
     return score, gend
 
 
