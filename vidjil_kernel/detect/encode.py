@@ -52,7 +52,8 @@ def seed_codes(sequence, start, stop, runs, span, lookup, out, scratch):
         k = i - span + 1
         if k >= start:
             scratch[k - start] = code if last_n < k else -1
-    out[:count] = 0
+    for k in range(count):
+        out[k] = 0
     for r in range(runs.shape[0]):
         shift, mask, shift_out = runs[r, 0], runs[r, 1], runs[r, 2]
         for k in range(count):

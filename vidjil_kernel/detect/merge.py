@@ -116,7 +116,10 @@ def _segment_table(codes):
     while size < 2 * n + 2:
         size *= 2
         bits += 1
-    table = np.full((size, 2), -1, np.int64)
+    table = np.empty((size, 2), np.int64)
+    for slot in range(size):  # loops, not np.full: quicker to compile
+        table[slot, 0] = -1
+        table[slot, 1] = -1
     i = 0
     while i < n:
         run = 1
@@ -532,7 +535,7 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
                   kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
                   entries, table):
     """Parent row of each window (-1: none), given the segment index of the parents."""
-    parent_of = np.full(n_rows, -1, np.int64)
+    parent_of = np.empty(n_rows, np.int64)  # each one set below
     widest = 1
     longest = 1
     for row in range(n_rows):
@@ -547,7 +550,9 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
     cost = np.empty((3, widest + 2 * MAX_EDITS + 1), np.float64)
     edits_table = np.empty((2, widest + 2 * MAX_EDITS + 1), np.int64)
     tried = np.zeros(_MAX_CANDIDATES, np.bool_)
-    slot_of = np.full(_CANDIDATE_SLOTS, -1, np.int64)
+    slot_of = np.empty(_CANDIDATE_SLOTS, np.int64)
+    for slot in range(_CANDIDATE_SLOTS):  # loops, not np.full: quicker to compile
+        slot_of[slot] = -1
     candidates = np.zeros((_MAX_CANDIDATES, 5), np.int64)
     n_used = 0
     for child in range(n_rows):
