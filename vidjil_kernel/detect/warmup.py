@@ -146,11 +146,11 @@ def ensure_compiled(preset: Preset, workers: int | None = None) -> bool:
         import tempfile
 
         with tempfile.TemporaryDirectory() as scratch:
-            # the longest first, so that the short ones fill in (CPU seconds: about 10,
-            # 6, 5, 3, 2.5 and 1)
+            # the longest first, so that the short ones fill in (CPU seconds, on a
+            # 2-core VM: about 11, 5, 3.5, 2.5, 2 and 1)
             groups = [(_compile_merge,), (_compile_detection, preset),
-                      (_compile_designation, preset), (_compile_windows,),
-                      *((_compile_reads, scratch, name) for name in _TINY_READS)]
+                      (_compile_designation, preset), (_compile_reads, scratch, "warmup.fq.gz"),
+                      (_compile_windows,), (_compile_reads, scratch, "warmup.fa")]
             count = workers or min(len(groups), len(os.sched_getaffinity(0)))
             if count < 2 or multiprocessing.current_process().daemon:
                 for function, *arguments in groups:  # e.g. in a Dask worker: no children
