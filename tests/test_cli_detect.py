@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import pstats
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,18 @@ def test_standard_input_and_plain_text(sample, tmp_path: Path) -> None:
     assert done.stderr == b""  # --quiet
     data = json.loads((tmp_path / "stdin.vidjil").read_text())
     assert data["reads"]["total"] == [4000]
+
+
+def test_a_profiler_gets_its_results(sample, tmp_path: Path) -> None:
+    """`vidjil detect` ends without the interpreter's teardown, except under a profiler."""
+    profile = tmp_path / "detect.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m",
+                           "vidjil_kernel", "detect", str(sample.reads), "-g",
+                           "homo-sapiens:IGH,TRG", "-o", str(tmp_path), "-q"],
+                          capture_output=True, timeout=600)
+    assert done.returncode == 0, done.stderr.decode()
+    assert (tmp_path / "diag.vidjil").is_file()
+    assert "detect" in str(pstats.Stats(str(profile)).stats)
 
 
 def test_custom_germline_files(sample, tmp_path: Path, germline_dir: Path) -> None:

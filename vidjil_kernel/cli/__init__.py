@@ -86,10 +86,11 @@ def run() -> None:
 
     After a ``QUICK_EXIT`` command, the exit handlers run and the standard streams are
     flushed, then the process ends without the interpreter's teardown: the operating
-    system frees its memory at once.  (Tests call ``main``, which returns.)
+    system frees its memory at once.  Not under a profiler or a tracer (they write
+    their results at the end of the program), and tests call ``main``, which returns.
     """
     command = sys.argv[1] if len(sys.argv) > 1 else ""
-    if command not in QUICK_EXIT:
+    if command not in QUICK_EXIT or sys.getprofile() or sys.gettrace():
         main()
         return
     try:
