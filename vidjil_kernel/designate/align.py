@@ -132,8 +132,8 @@ def align_alleles(read, bank, offsets, chosen, bonus, bonus_row, match, mismatch
     return score, gend, rstart, gstart
 
 
-#: alleles scored side by side by :func:`score_alleles` (a multiple of it): the
-#: compiler vectorises the loop over alleles only when it runs this many times
+#: :func:`score_alleles` pads its lanes (one per allele) to a multiple of this: the
+#: compiler's vectorised loop over the alleles runs only from this many on
 LANES = 32
 
 
