@@ -15,6 +15,7 @@ import atexit
 import importlib
 import os
 import sys
+import threading
 
 import click
 
@@ -84,10 +85,11 @@ QUICK_EXIT = frozenset({"designate", "detect", "simulate"})
 def run() -> None:
     """The `vidjil` program (console script and ``python -m vidjil_kernel``): ``main``.
 
-    After a ``QUICK_EXIT`` command, the exit handlers run and the standard streams are
-    flushed, then the process ends without the interpreter's teardown: the operating
-    system frees its memory at once.  Not under a profiler or a tracer (they write
-    their results at the end of the program), and tests call ``main``, which returns.
+    After a ``QUICK_EXIT`` command, the other (non-daemon) threads end, the exit handlers
+    run and the standard streams are flushed, then the process ends without the
+    interpreter's teardown: the operating system frees its memory at once.  Not under a
+    profiler or a tracer (they write their results at the end of the program), and
+    tests call ``main``, which returns.
     """
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command not in QUICK_EXIT or sys.getprofile() or sys.gettrace():
@@ -100,6 +102,9 @@ def run() -> None:
         code = done.code if isinstance(done.code, int) else 0 if done.code is None else 1
         if isinstance(done.code, str):
             print(done.code, file=sys.stderr)
+    for thread in threading.enumerate():  # as the interpreter would: wait for them first
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
