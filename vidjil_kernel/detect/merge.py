@@ -350,6 +350,13 @@ _PARENT, _START, _SUPPORT, _COUNT, _SLOT = 0, 1, 2, 3, 4
 
 
 @inner
+def _may_parent(parent, count, child, child_count):
+    """Whether a window of ``count`` reads may be the child's parent: a bigger one, or
+    one as big and seen earlier (the order that entries of a segment follow)."""
+    return count > child_count or (count == child_count and parent < child)
+
+
+@inner
 def _add_candidates(read, first, last, window_at, child, row_count, entries, table,
                     scan_codes, slot_of, candidates):
     """Add the (parent, window start in ``read``) pairs whose segments occur in ``read``.
@@ -391,8 +398,7 @@ def _add_candidates(read, first, last, window_at, child, row_count, entries, tab
         # a run whose biggest parent is too small is skipped whole; and these reads of
         # entries, independent of each other, are not waited for one by one below
         i = run >> 5
-        if run == -1 or entries[i, 2] < child_count or (entries[i, 2] == child_count
-                                                       and entries[i, 0] >= child):
+        if run == -1 or not _may_parent(entries[i, 0], entries[i, 2], child, child_count):
             run = -1
         scan_codes[t] = run
     inside = max(first, min(last, window_at))
@@ -406,7 +412,7 @@ def _add_candidates(read, first, last, window_at, child, row_count, entries, tab
         while i < stop:
             parent = entries[i, 0]
             count = entries[i, 2]
-            if count < child_count or (count == child_count and parent >= child):
+            if not _may_parent(parent, count, child, child_count):
                 break  # the rest are smaller, or as big and later
             start = pos - entries[i, 1]
             i += 1
