@@ -17,9 +17,8 @@ Bases are coded 0-3 (ACGT) and 4 (N, scores 0 against anything).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from vidjil_kernel.jit import inner
+from vidjil_kernel.jit import inner, kernel
 
 #: score standing for "impossible" (stays finite when summed)
 NEG = -1e15
@@ -32,7 +31,7 @@ def _pair_score(a, b, match, mismatch):
     return match if a == b else mismatch
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def align_rows(read, germ, bonus, match, mismatch, gap, clip, prefer_start,
                out_score, out_gend, out_rstart, out_gstart):
     """Best alignment of ``germ`` ending at each read position.
@@ -109,7 +108,7 @@ def align_rows(read, germ, bonus, match, mismatch, gap, clip, prefer_start,
         prev_gs, cur_gs = cur_gs, prev_gs
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def align_alleles(read, bank, offsets, chosen, bonus, bonus_row, match, mismatch, gap, clip,
                   prefer_start):
     """:func:`align_rows` for the alleles ``chosen`` of a concatenated ``bank``.
@@ -137,7 +136,7 @@ def align_alleles(read, bank, offsets, chosen, bonus, bonus_row, match, mismatch
 LANES = 32
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def score_alleles(read, bank, offsets, chosen, match, mismatch, gap, clip):
     """The scores and germline ends of :func:`align_rows` with a zero bonus and no
     ``prefer_start`` (how V and J are aligned), for the alleles ``chosen`` of a
@@ -203,7 +202,7 @@ def score_alleles(read, bank, offsets, chosen, match, mismatch, gap, clip):
     return score, gend
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def map_position(read, germ, match, mismatch, gap, target):
     """The read position aligned with germline position ``target`` in the best global
     alignment of ``read`` and ``germ`` (a base deleted from the read maps to where it
@@ -241,7 +240,7 @@ def map_position(read, germ, match, mismatch, gap, target):
     return i
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def prefix_best(values, decay, prefer_last):
     """``best[i] = max over e <= i of values[e] - decay * (i - e)`` and its ``e``.
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from vidjil_kernel.detect.encode import NUCLEOTIDE_CODE, seed_codes
-from vidjil_kernel.jit import inner
+from vidjil_kernel.jit import inner, kernel
 
 ANALYSED = 0
 TOO_SHORT = 1
@@ -48,7 +47,7 @@ WINDOW_SHRINK_STEP = 5
 LN10 = math.log(10.0)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def log_poisson_tail(n, lam):
     """ln P(X >= n) for X ~ Poisson(lam)."""
     if n <= 0:
@@ -303,7 +302,7 @@ def _reason(n, length, run_count, run_plus, run_minus, all_five, all_three, load
     return TOO_FEW
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main_minus,
                  short_table, short_runs, short_span, short_plus, short_minus,
                  rec_five, rec_three, rec_rank, rec_first_pass, load, log_factor,

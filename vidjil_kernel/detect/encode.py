@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from vidjil_kernel.jit import kernel
 
 #: ASCII byte -> 0..3 for A C G T (either case), 4 for anything else (N breaks k-mers)
 NUCLEOTIDE_CODE = np.full(256, 4, dtype=np.uint8)
@@ -28,7 +29,7 @@ def encode(sequence: str) -> np.ndarray:
     return np.frombuffer(sequence.encode("ascii"), dtype=np.uint8)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def seed_codes(sequence, start, stop, runs, span, lookup, out, scratch):
     """Seed codes of every k-mer of ``sequence[start:stop]`` into ``out`` (-1: has an N).
 

@@ -25,11 +25,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from vidjil_kernel.detect.affect import log_poisson_tail
 from vidjil_kernel.detect.encode import LETTERS, NUCLEOTIDE_CODE
-from vidjil_kernel.jit import inner
+from vidjil_kernel.jit import inner, kernel
 
 SEGMENT = 24
 MAX_EDITS = 3
@@ -69,7 +68,7 @@ def _segment_code(data, start, segment):
     return code
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _segments(parents, win_offset, win_width, win_arena):
     """(code, parent, offset) of the parents' window segments at every offset (unsorted)."""
     segment = SEGMENT
@@ -102,7 +101,7 @@ def _home_slot(code, bits):
     return np.int64(mixed >> np.uint64(64 - bits))
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _segment_table(codes):
     """Open-addressing table over the sorted ``codes``: rows (code, first * 32 + run).
 
@@ -148,7 +147,7 @@ def _indel_cost(sequence, i):
     return _COST_INDEL_OTHER
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _align_log_lambda(query, error, read, start, band, cost, edits):
     """Most likely way ``query`` sits in ``read`` near ``start``, as sequencing errors.
 
@@ -222,7 +221,7 @@ def _base_mask(query, byte):
     return mask
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _fewest_edits(query, read, start, band, masks):
     """A lower bound of the edits _align_log_lambda would find (MAX_EDITS + 1: too many).
 
@@ -536,7 +535,7 @@ def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_o
     return -1
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                   kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
                   entries, table):
@@ -603,7 +602,7 @@ def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
                          read_arena, entries, table)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def resolve_roots(parent_of):
     """Final clone (root row) of every window, following parents to the top."""
     root = parent_of.copy()

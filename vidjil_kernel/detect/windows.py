@@ -16,10 +16,9 @@ of distinct windows, not with the number of reads.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from vidjil_kernel.detect.encode import COMPLEMENT
-from vidjil_kernel.jit import inner
+from vidjil_kernel.jit import inner, kernel
 
 READS_KEPT = 5
 EMPTY = -1
@@ -67,7 +66,7 @@ def _find_or_add(window, width, slots, keys, win_offset, win_width, win_arena, u
     return row, True, used + width
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def add_batch(seq, qual, offsets, status, rec, strand, win_start, win_width_in, log10_e,
               slots, keys, win_offset, win_width, win_arena, win_used,
               row_rec, row_count, row_length_sum, row_reverse, row_best_e,
@@ -160,7 +159,7 @@ def add_batch(seq, qual, offsets, status, rec, strand, win_start, win_width_in, 
     return n_rows, win_used, read_used, n_profiles
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def rehash(keys, n_rows, slots):
     """Refill ``slots`` (all EMPTY, power-of-two size) from the first ``n_rows`` keys."""
     mask = slots.shape[0] - 1
@@ -171,7 +170,7 @@ def rehash(keys, n_rows, slots):
         slots[slot] = row
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _move_reads(slots_in_order, kept_offset, kept_length, read_arena, qual_arena, has_qual):
     """Pack the kept reads, given in arena order as (row, slot), to the arena start."""
     used = 0

@@ -16,9 +16,8 @@ format error (``status >= ERR_HEADER``) for the reader to turn into a message.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from vidjil_kernel.jit import inner
+from vidjil_kernel.jit import inner, kernel
 
 BATCH_FULL = 0
 NEED_MORE = 1
@@ -133,7 +132,7 @@ def _copy_quality(src, dst):
     return -1
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def parse_fastq(text, pos, end, at_eof, line, table, seq, offsets, qual, names, name_offsets,
                 n, max_n):
     """Parse FASTQ records (4-line, or multi-line) into the batch arrays.
@@ -269,7 +268,7 @@ def parse_fastq(text, pos, end, at_eof, line, table, seq, offsets, qual, names, 
     return BATCH_FULL, pos, n, line, 0, 0, 0, 0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def parse_fasta(text, pos, end, at_eof, line, table, seq, offsets, names, name_offsets, n, max_n):
     """Parse FASTA records (multi-line, blank lines and ``#`` comment lines skipped).
 

@@ -21,6 +21,8 @@ from statistics import NormalDist
 import numpy as np
 from numba import njit
 
+from vidjil_kernel.jit import kernel
+
 ERROR_MODELS = {"none": 0, "illumina": 1, "iontorrent": 2}
 #: upper bound of (bases written) / (template bases) for each model
 GROWTH = {0: 1, 1: 1, 2: 2}
@@ -70,7 +72,7 @@ def next_uniform(state):
     return state, (bits >> np.uint64(11)) * _TO_UNIT
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _normal(state):
     """(new state, a standard normal draw) by Box-Muller."""
     state, u1 = next_uniform(state)
@@ -78,20 +80,20 @@ def _normal(state):
     return state, np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _substitute(code, state):
     """(new state, one of the three other bases, uniformly)."""
     state, bits = next_random(state)
     return state, (code + 1 + int(bits % np.uint64(3))) % 4
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _phred(probability: float) -> int:
     q = int(-10.0 * np.log10(probability) + 0.5)
     return min(max(q, Q_MIN), Q_MAX)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def exact_read(template, length, bases_out, qualities_out, state):
     """Copy ``template[:length]``, all qualities Q40.  Returns (bases written, errors, state)."""
     for i in range(length):
@@ -123,7 +125,7 @@ def illumina_quality_table(length: int) -> np.ndarray:
     return np.clip(scores, -20, 60).astype(np.int8)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def illumina_read(template, length, bases_out, qualities_out, table, state):
     """Illumina-like qualities and substitutions.  Returns (bases written, errors, state).
 
@@ -151,7 +153,7 @@ def illumina_read(template, length, bases_out, qualities_out, table, state):
     return length, errors, state
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def iontorrent_read(template, length, bases_out, qualities_out, state):
     """Homopolymer indels and rare substitutions.  Returns (bases written, errors, state)."""
     errors = 0

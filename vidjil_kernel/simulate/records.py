@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from vidjil_kernel.jit import kernel
 from vidjil_kernel.simulate.errors import exact_read, illumina_read, iontorrent_read
 
 
@@ -29,7 +30,7 @@ def _write_label(out, position, labels, label_offsets, label):
     return position + last - first
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def format_truth_rows(prefix, numbers, width, labels, label_offsets, first_labels, reverse,
                       second_labels, errors, starts, ends, out):
     """Rows of the per-read truth TSV (see ``writer.READS_COLUMNS``) into ``out``.
@@ -68,7 +69,7 @@ def format_truth_rows(prefix, numbers, width, labels, label_offsets, first_label
     return position
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def format_records(pool, offsets, starts, lengths, reverse, numbers, width, prefix, model,
                    quality_table, fasta, seed, out, errors):
     """Cut each read from its template, add errors, write its record into ``out``.
