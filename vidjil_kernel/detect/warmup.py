@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numba
@@ -143,7 +141,9 @@ def ensure_compiled(preset: Preset, workers: int | None = None) -> bool:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if marker.exists():  # another process warmed up while we waited
             return False
+        import multiprocessing  # only a cold cache needs them: not imported on warm starts
         import tempfile
+        from concurrent.futures import ProcessPoolExecutor
 
         with tempfile.TemporaryDirectory() as scratch:
             # the longest first, so that the short ones fill in (CPU seconds, on a
