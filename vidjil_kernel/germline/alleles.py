@@ -114,6 +114,18 @@ def read_germline_fasta(path: str | Path, segment: str | None = None) -> list[Al
     header: str | None = None
     header_line = 0
     chunks: list[str] = []
+    chunk_lines: list[int] = []
+
+    def bases_of_record() -> str:
+        """The record's sequence lines as bases, checked once per record, not per line."""
+        bases = "".join(chunks).upper().translate(_GAPS).translate(_AMBIGUOUS)
+        if not _VALID.fullmatch(bases):
+            bad = next(c for c in bases if c not in "ACGTN")
+            number = next(n for n, chunk in zip(chunk_lines, chunks, strict=True)
+                          if bad in chunk.upper())
+            raise InputFormatError(str(path), f"character {bad!r} is not a nucleotide",
+                                   line=number)
+        return bases
 
     def finish() -> None:
         if header is None:
@@ -121,11 +133,11 @@ def read_germline_fasta(path: str | Path, segment: str | None = None) -> list[Al
         name, functionality, anchor, frame = _header_fields(header)
         if not name:
             raise InputFormatError(str(path), "header without an allele name", line=header_line)
+        sequence = bases_of_record()
         if name in seen:
             raise InputFormatError(
                 str(path), f"allele {name} already defined at line {seen[name]}", line=header_line
             )
-        sequence = "".join(chunks)
         if not sequence:
             raise InputFormatError(str(path), f"allele {name} has no sequence", line=header_line)
         seen[name] = header_line
@@ -135,21 +147,16 @@ def read_germline_fasta(path: str | Path, segment: str | None = None) -> list[Al
 
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        if line.startswith(">"):
-            finish()
-            header, header_line, chunks = line[1:].strip(), number, []
-        elif not line:
+        if not line:
             continue
+        if line[0] == ">":
+            finish()
+            header, header_line, chunks, chunk_lines = line[1:].strip(), number, [], []
         elif header is None:
             raise InputFormatError(str(path), "sequence before the first '>' header", line=number)
         else:
-            bases = line.upper().translate(_GAPS).translate(_AMBIGUOUS)
-            if not _VALID.fullmatch(bases):
-                bad = next(c for c in bases if c not in "ACGTN")
-                raise InputFormatError(
-                    str(path), f"character {bad!r} is not a nucleotide", line=number
-                )
-            chunks.append(bases)
+            chunks.append(line)
+            chunk_lines.append(number)
     finish()
     if not alleles:
         raise InputFormatError(str(path), "no FASTA record ('>' header) in the file")
