@@ -120,11 +120,9 @@ def build_seed_table(groups: dict[str, list[str]], members: list[str], seed: See
     else:
         plus_masks = minus_masks = np.empty(0, np.uint32)
     pairs = (plus_masks.astype(np.uint64) << np.uint64(32)) | minus_masks.astype(np.uint64)
-    by_pair = np.argsort(pairs, kind="stable")
-    first_of_label = _run_starts(pairs[by_pair])
-    labels = pairs[by_pair][first_of_label]
-    label_of = np.empty(len(pairs), dtype=np.int64)
-    label_of[by_pair] = np.cumsum(first_of_label) - 1
+    ordered = np.sort(pairs)
+    labels = ordered[_run_starts(ordered)]  # a few hundred: looked up, not argsorted
+    label_of = np.searchsorted(labels, pairs)
     dtype = np.uint8 if len(labels) < 255 else np.uint16
     table = np.zeros(seed.table_size, dtype=dtype)
     table[unique_codes] = (label_of + 1).astype(dtype)
