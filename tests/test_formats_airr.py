@@ -73,6 +73,21 @@ def test_random_round_trip_and_validation(tmp_path, seed):
     assert read_airr(path) == result.clones
 
 
+def test_fields_with_quotes_tabs_and_line_breaks_are_quoted_as_csv_does(tmp_path):
+    result = pinned_result()
+    clone = result.clones[0]
+    clone.warnings = ['a "quoted" word', "a\ttab", "two\nlines", "a\rreturn", "plain"]
+    path = write_airr(result, tmp_path / "q.airr.tsv")
+    expected = tmp_path / "csv.tsv"
+    with open(expected, "w", newline="") as handle:
+        writer = csv.writer(handle, dialect="excel-tab", lineterminator="\n")
+        writer.writerow(CLONE_COLUMNS)
+        row = clone_row(clone)
+        writer.writerow([row.get(column, "") for column in CLONE_COLUMNS])
+    assert path.read_bytes() == expected.read_bytes()
+    assert read_airr(path) == result.clones
+
+
 def test_loci_of_incomplete_systems():
     result = random_result(random.Random(1))
     for clone in result.clones:
