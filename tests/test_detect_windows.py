@@ -77,6 +77,11 @@ def test_counts_kept_reads_and_growth_match_a_counter() -> None:
         assert len(kept[0][0]) == longest[window]  # the best read covers the most
         for sequence, _, start in kept:
             assert sequence[start:start + W].tobytes().decode() == window
+    rows = np.array(rng.sample(range(table.n_rows), table.n_rows), np.int64)
+    for row, (sequence, quality, start) in zip(rows, table.best_kept_reads(rows), strict=True):
+        best_sequence, best_quality, best_start = table.kept_reads(int(row))[0]
+        assert (sequence.tobytes(), quality.tobytes(), start) == (
+            best_sequence.tobytes(), best_quality.tobytes(), best_start)
 
 
 def _clone_reads(rng: random.Random, window: str, count: int, shift: int = 0,

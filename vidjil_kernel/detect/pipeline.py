@@ -365,29 +365,23 @@ class Detector:
                 diversities[name] = diversity(counts[in_system])
         best_e = np.full(n, np.inf)
         np.minimum.at(best_e, roots, table.row_best_e[:n])
+        reported = clone_rows[counts[clone_rows] >= self.options.min_reads]  # a prefix
+        limit = self.options.max_designations
+        designated = len(reported) if limit is None else min(limit, len(reported))
+        best_reads = table.best_kept_reads(reported[designated:])
         clones = []
-        reported = []
-        for rank, row in enumerate(clone_rows, start=1):
-            if counts[row] < self.options.min_reads:
-                break
-            reported.append(int(row))
-            kept = table.kept_reads(row)
-            limit = self.options.max_designations
-            if limit is None or rank <= limit:
-                sequence, window_start, quality = consensus(kept)
+        for rank, (row, reads, average, log10_evalue, system) in enumerate(zip(
+                reported.tolist(), counts[reported].tolist(),
+                (lengths[reported] / counts[reported]).tolist(), best_e[reported].tolist(),
+                system_of_row[reported].tolist(), strict=True), start=1):
+            if rank <= designated:
+                sequence, window_start, quality = consensus(table.kept_reads(row))
             else:  # beyond the designated clones, the read covering the most stands for it
-                sequence, window_start, quality = _as_text(*kept[0])
-            clones.append(Clone(
-                id=table.window(row).decode("ascii"),
-                locus=self.systems[system_of_row[row]],
-                reads=int(counts[row]),
-                sequence=sequence,
-                window_start=window_start,
-                average_read_length=float(lengths[row] / counts[row]),
-                evalue=float(10.0 ** best_e[row]),
-                top=rank,
-                quality=quality,
-            ))
+                sequence, window_start, quality = _as_text(*next(best_reads))
+            clones.append(Clone(id=table.window(row).decode("ascii"), locus=self.systems[system],
+                                reads=reads, sequence=sequence, window_start=window_start,
+                                average_read_length=average, evalue=10.0 ** log10_evalue,
+                                top=rank, quality=quality))
         name = "-" if str(source) == "-" else Path(source).name
         result = SampleResult(
             original_name=name,
@@ -402,4 +396,4 @@ class Detector:
             diversity=diversities,
             preset=self.preset.species,
         )
-        return result, reported
+        return result, reported.tolist()
