@@ -172,11 +172,13 @@ def runner(job_lab: JobLab, cluster) -> Iterator[object]:  # noqa: ANN001
     """A started runner of ``job_lab`` on the module's cluster; stopped after the test.
 
     A test before may have had a worker restarted (a cancel, a timeout): wait
-    until both are back, or the runner would see one worker only.
+    until both are back, or the runner would see one worker only.  (Waits here and in
+    the tests are bounded: a worker that never comes back fails the test in two
+    minutes instead of hanging the suite.)
     """
     from vidjil_kernel.jobs import JobRunner
 
-    cluster.wait_for_workers(2)
+    cluster.wait_for_workers(2, timeout=120)
 
     job_lab.settings = dataclasses.replace(job_lab.settings,
                                            dask_scheduler=cluster.scheduler_address)

@@ -118,7 +118,7 @@ def test_a_killed_worker_costs_an_attempt_not_a_result(job_lab, runner, cluster,
         "big.airr.tsv", "big.vidjil"]
     assert read_vidjil(jobs.LabPaths(job_lab.settings).stored(results[0].result_path)) \
         .total_reads == 150_000
-    cluster.wait_for_workers(2)
+    cluster.wait_for_workers(2, timeout=120)
 
 
 def test_stopping_and_restarting_the_runner_repeats_nothing(job_lab, cluster) -> None:  # noqa: ANN001
@@ -249,7 +249,7 @@ def test_timeouts_stop_commands_and_stuck_jobs(job_lab, cluster, monkeypatch) ->
         assert by_kind["analysis"].error.endswith("timed out after 2 s")
         assert by_kind["stuck-test"].error == ("timed out after 2 s (its worker was restarted "
                                                "to stop it)")
-        cluster.wait_for_workers(2)
+        cluster.wait_for_workers(2, timeout=120)
         (view,) = _launch(job_lab, job_lab.samples[1:2])  # the workers take jobs again
         timed.wake()
         job_lab.wait_final(120)
@@ -285,7 +285,7 @@ def test_chunks_on_two_workers_give_the_one_piece_result(job_lab, cluster, big_s
                                                          tmp_path: Path) -> None:
     from vidjil_kernel.jobs import JobRunner
 
-    cluster.wait_for_workers(2)  # chunks are only made when there is more than one worker
+    cluster.wait_for_workers(2, timeout=120)  # chunks are made only with more than one worker
     settings = dataclasses.replace(job_lab.settings, dask_scheduler=cluster.scheduler_address,
                                    job_chunk_reads=50_000)
     sample = job_lab.add_sample(big_sample)
