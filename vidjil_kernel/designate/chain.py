@@ -80,15 +80,19 @@ class Rows:
         """(sequence start, germline start) of the alignment of ``row`` at ``column``."""
         if self.rstart is not None and self.gstart is not None:
             return int(self.rstart[row, column]), int(self.gstart[row, column])
-        if row not in self._starts:
+        known = self._starts.get(row)
+        if known is None or known[0].shape[0] <= column:
+            # the row of a sequence position depends on no later base: aligning the
+            # sequence up to ``column`` gives the same starts (a J on the reversed
+            # sequence: its first few dozen bases)
             scoring = self.scoring
             _, _, rstart, gstart = align_alleles(
-                self.sequence, self.bank.reverse if self.reverse else self.bank.forward,
-                self.bank.offsets, self.chosen[row:row + 1],
-                np.zeros((1, self.sequence.shape[0] + 1)), np.zeros(1, np.int64),
-                scoring.match, scoring.mismatch, scoring.gap, scoring.clip, False)
-            self._starts[row] = (rstart[0], gstart[0])
-        rstart, gstart = self._starts[row]
+                self.sequence[:column], self.bank.reverse if self.reverse else self.bank.forward,
+                self.bank.offsets, self.chosen[row:row + 1], np.zeros((1, column + 1)),
+                np.zeros(1, np.int64), scoring.match, scoring.mismatch, scoring.gap,
+                scoring.clip, False)
+            known = self._starts[row] = (rstart[0], gstart[0])
+        rstart, gstart = known
         return int(rstart[column]), int(gstart[column])
 
 
