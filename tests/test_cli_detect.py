@@ -13,6 +13,7 @@ from pathlib import Path
 import airr
 import pytest
 
+from vidjil_kernel.formats.vidjil import run_independent
 from vidjil_kernel.simulate import SimulationSpec, simulate
 
 pytestmark = [pytest.mark.germline, pytest.mark.slow]
@@ -69,6 +70,20 @@ def test_standard_input_and_plain_text(sample, tmp_path: Path) -> None:
     assert done.stderr == b""  # --quiet
     data = json.loads((tmp_path / "stdin.vidjil").read_text())
     assert data["reads"]["total"] == [4000]
+
+
+def test_designations_on_two_threads_are_those_of_one(sample, tmp_path: Path) -> None:
+    outputs = []
+    for threads in ("1", "2"):
+        out = tmp_path / threads
+        done = vidjil("detect", str(sample.reads), "-g", "homo-sapiens:IGH,TRG", "-z", "all",
+                      "-t", threads, "-o", str(out), "-q")
+        assert done.returncode == 0, done.stderr.decode()
+        outputs.append((run_independent(out / "diag.vidjil"),
+                        (out / "diag.airr.tsv").read_text()))
+    assert outputs[0] == outputs[1]
+    assert sum("seg" in clone and "5" in clone["seg"]
+               for clone in outputs[0][0]["clones"]) > 50  # every clone was designated
 
 
 def test_a_profiler_gets_its_results(sample, tmp_path: Path) -> None:

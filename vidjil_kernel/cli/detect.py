@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import shlex
 import sys
 import time
@@ -79,6 +80,9 @@ def output_stem(source: str) -> str:
 @click.option("-2", "unexpected", is_flag=True,
               help="Also detect unexpected recombinations (a V of one locus with a J of "
                    "another), reported as locus 'xxx'.")
+@click.option("-t", "--threads", type=click.IntRange(min=1), metavar="N",
+              help="Threads for the V(D)J designations (most useful with -z all; "
+                   "default: the CPUs this process may use).")
 @click.option("--per-read", is_flag=True,
               help="Also write <name>.reads.airr.tsv: one row per analysed read with its clone.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar nor summary.")
@@ -87,7 +91,7 @@ def output_stem(source: str) -> str:
 def detect(reads: tuple[str, ...], preset_spec: str | None, v_files: tuple[str, ...],
            d_files: tuple[str, ...], j_files: tuple[str, ...], out_dir: Path,
            window: int | str, evalue: float | str, max_designations: int | str,
-           min_reads: int, unexpected: bool, per_read: bool, quiet: bool,
+           min_reads: int, unexpected: bool, threads: int | None, per_read: bool, quiet: bool,
            germline_dir: Path | None) -> None:
     """Detect V(D)J recombinations in READS (FASTA/FASTQ, gzipped or not; '-' for stdin).
 
@@ -104,7 +108,8 @@ def detect(reads: tuple[str, ...], preset_spec: str | None, v_files: tuple[str, 
     if len(set(stems)) != len(stems):
         raise UsageError("two inputs would write the same outputs: "
                          + ", ".join(sorted({s for s in stems if stems.count(s) > 1})))
-    options = detect_options(window, evalue, min_reads, max_designations, unexpected)
+    options = detect_options(window, evalue, min_reads, max_designations, unexpected,
+                             threads or len(os.sched_getaffinity(0)))
     preset = detect_preset(preset_spec, v_files, d_files, j_files,
                            germline_dir or load_settings().germline_dir)
     ensure_compiled(preset)
@@ -126,7 +131,8 @@ def detect(reads: tuple[str, ...], preset_spec: str | None, v_files: tuple[str, 
 
 
 def detect_options(window: int | str, evalue: float | str, min_reads: int,
-                   max_designations: int | str, unexpected: bool) -> DetectOptions:
+                   max_designations: int | str, unexpected: bool,
+                   threads: int = 1) -> DetectOptions:
     """The engine's options from this command's option values (analysis configs use it too)."""
     from vidjil_kernel.detect.pipeline import DetectOptions
 
@@ -138,6 +144,7 @@ def detect_options(window: int | str, evalue: float | str, min_reads: int,
         min_reads=min_reads,
         max_designations=None if max_designations == "all" else int(max_designations),
         unexpected=unexpected,
+        threads=threads,
     )
 
 
