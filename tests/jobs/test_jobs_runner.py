@@ -221,14 +221,16 @@ def _stuck_finish(session, job, outcome, paths) -> None:  # noqa: ANN001
     move(session, job, JobState.COMPLETED)
 
 
-def test_timeouts_stop_commands_and_stuck_jobs(job_lab, cluster, monkeypatch) -> None:  # noqa: ANN001
+def test_timeouts_stop_commands_and_stuck_jobs(job_lab, own_cluster,  # noqa: ANN001
+                                               monkeypatch) -> None:
     from vidjil_kernel.jobs import JobRunner
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     register(Kind("stuck-test", "job_timeout_import", _stuck_prepare, _stuck_run,
                   _stuck_finish))
     monkeypatch.setattr(runner_module, "TIMEOUT_GRACE_SECONDS", 1.0)
-    settings = dataclasses.replace(job_lab.settings, dask_scheduler=cluster.scheduler_address,
+    settings = dataclasses.replace(job_lab.settings,
+                                   dask_scheduler=own_cluster.scheduler_address,
                                    job_timeout_pre_process=2, job_timeout_import=2)
     with job_lab.session() as session:
         slow = svc.create_preprocess(session, SYSTEM, "hemato", origin="test", name="slow",
@@ -249,8 +251,7 @@ def test_timeouts_stop_commands_and_stuck_jobs(job_lab, cluster, monkeypatch) ->
         assert by_kind["analysis"].error.endswith("timed out after 2 s")
         assert by_kind["stuck-test"].error == ("timed out after 2 s (its worker was restarted "
                                                "to stop it)")
-        cluster.wait_for_workers(2, timeout=120)
-        (view,) = _launch(job_lab, job_lab.samples[1:2])  # the workers take jobs again
+        (view,) = _launch(job_lab, job_lab.samples[1:2])  # the lab takes jobs again
         timed.wake()
         job_lab.wait_final(120)
         assert job_lab.job(view.job_id).state == "completed"
