@@ -174,7 +174,7 @@ class ReadAirrWriter:
         """The columns after ``rev_comp``, which only depend on the clone."""
         row = clone_row(clone)
         fields = [row.get(column, "") for column in READ_COLUMNS[3:]]
-        return ("\t" + "\t".join(_escape(field) for field in fields) + "\n").encode()
+        return ("\t" + _tsv_line(fields)).encode()
 
     def write(self, sequence_id: str, clone_index: int, rev_comp: bool) -> None:
         """One read: its id (up to the first space), its clone and its strand."""
