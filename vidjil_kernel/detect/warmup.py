@@ -120,9 +120,10 @@ def _compile_designation(preset: Preset) -> None:
 def _set_up_numba() -> None:
     """Pay numba's one-off set-up of its compiler (0.3-0.5 s) before forking.
 
-    The first compilation or cache load in a process initialises numba's typing and
-    target registries; children forked afterwards inherit them instead of each
-    doing it again.  The throw-away function is not cached.
+    The first compilation in a process initialises numba's typing and target
+    registries (cache loads do without them: ``vidjil_kernel.jit``); children forked
+    afterwards inherit them instead of each doing it again.  The throw-away function
+    is not cached.
     """
     numba.njit(lambda: 0)()
 
