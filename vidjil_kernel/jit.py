@@ -11,6 +11,12 @@ full set-up: numba's compiler refreshes the tables itself.  Nor do these kernels
 numba extensions: they skip numba's search of every installed package for one
 (15-35 ms in the lab's environment); other code's kernels still make it.
 
+A cache entry also lists the symbols its machine code defines.  numba's own entry
+holds the kernel's LLVM module (to link it into kernels compiled later) and, on
+loading, parses that module only to learn those symbols (~90 ms for the kernels of
+a detection run); here the module is parsed only when a kernel being compiled
+links it.  Entries written by numba's own format still load.
+
 ``inner`` is for a kernel that only other kernels call: it needs no Python (or C)
 entry point, nor a cache entry of its own (its machine code is part of its callers'
 entries); skipping them makes a cold start's compilation shorter and the import of
@@ -21,17 +27,75 @@ included).
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 
+from llvmlite import binding as llvm
 from numba import njit
-from numba.core.caching import FunctionCache
+from numba.core.caching import CompileResultCacheImpl, FunctionCache
+from numba.core.codegen import JITCodeLibrary
+from numba.core.compiler import CompileResult
 from numba.core.dispatcher import Dispatcher
 from numba.core.runtime import rtsys
 
 inner = njit(nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
+#: the kind of a cached library serialised with its symbols (numba's own kind: "object")
+_WITH_SYMBOLS = "vidjil-object-with-symbols"
+
+
+class _LoadedLibrary(JITCodeLibrary):
+    """A kernel's machine code from the cache; its LLVM module is parsed on first link."""
+
+    def __init__(self, codegen, name: str, object_code: bytes, bitcode: bytes,
+                 symbols: tuple[str, ...]) -> None:
+        super().__init__(codegen, name)
+        self._bitcode = bitcode
+        self.enable_object_caching()
+        self._set_compiled_object(object_code)
+        self._finalize_final_module()
+        codegen._engine._defined_symbols.update(symbols)
+
+    def _get_module_for_linking(self):
+        if self._shared_module is None:
+            self._shared_module = llvm.parse_bitcode(self._bitcode)
+        return self._shared_module
+
+
+class _SymbolsCacheImpl(CompileResultCacheImpl):
+    """numba's cache entry of a compiled kernel, with the symbols its machine code defines."""
+
+    def reduce(self, cres):
+        (name, kind, (object_code, bitcode)), *rest = cres._reduce()
+        module = cres.library._get_module_for_linking()
+        symbols = tuple(value.name for value in chain(module.functions, module.global_variables)
+                        if not value.is_declaration)
+        return ((name, _WITH_SYMBOLS, (object_code, bitcode, symbols)), *rest)
+
+    def rebuild(self, target_context, payload):
+        """What ``CompileResult._rebuild`` does, with a ``_LoadedLibrary``."""
+        (name, kind, data), fndesc, env, signature, objectmode, lifted, typeann, \
+            reload_init, referenced_envs = payload
+        if kind != _WITH_SYMBOLS:
+            return super().rebuild(target_context, payload)
+        for function in reload_init:
+            function()
+        library = _LoadedLibrary(target_context.codegen(), name, *data)
+        result = CompileResult(
+            target_context=target_context, typing_context=target_context.typing_context,
+            library=library, environment=env,
+            entry_point=target_context.get_executable(library, fndesc, env), fndesc=fndesc,
+            type_annotation=typeann, signature=signature, objectmode=objectmode,
+            lifted=lifted, typing_error=None, call_helper=None, metadata=None,
+            reload_init=reload_init, referenced_envs=referenced_envs)
+        for referenced in referenced_envs:
+            library.codegen.set_env(referenced.env_name, referenced)
+        return result
+
 
 class _RuntimeOnlyCache(FunctionCache):
     """numba's on-disk cache of a function, loaded with only the runtime set up."""
+
+    _impl_class = _SymbolsCacheImpl
 
     def load_overload(self, sig, target_context):
         rtsys.initialize(target_context)
