@@ -15,7 +15,9 @@ A cache entry also lists the symbols its machine code defines.  numba's own entr
 holds the kernel's LLVM module (to link it into kernels compiled later) and, on
 loading, parses that module only to learn those symbols (~90 ms for the kernels of
 a detection run); here the module is parsed only when a kernel being compiled
-links it.  Entries written by numba's own format still load.
+links it.  Nor does a load import the modules of its environments' globals (numba's
+array implementations, ~40 ms): only object-mode code reads those globals, and
+numba never caches object-mode code.  Entries in numba's own format still load.
 
 ``inner`` is for a kernel that only other kernels call: it needs no Python (or C)
 entry point, nor a cache entry of its own (its machine code is part of its callers'
@@ -26,7 +28,9 @@ included).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from functools import cache
 from itertools import chain
 
 from llvmlite import binding as llvm
@@ -35,7 +39,8 @@ from numba.core.caching import CompileResultCacheImpl, FunctionCache
 from numba.core.codegen import JITCodeLibrary
 from numba.core.compiler import CompileResult
 from numba.core.dispatcher import Dispatcher
-from numba.core.runtime import rtsys
+from numba.core.environment import Environment, lookup_environment
+from numba.core.runtime import _nrt_python as _nrt
 
 inner = njit(nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
@@ -61,15 +66,42 @@ class _LoadedLibrary(JITCodeLibrary):
         return self._shared_module
 
 
+def _environment(module: str, consts: list, name: str) -> Environment:
+    """numba's ``_rebuild_env``, with the globals of ``module`` only if it is imported."""
+    environment = lookup_environment(name)
+    if environment is None:
+        imported = sys.modules.get(module)
+        environment = Environment(imported.__dict__ if imported else {"__name__": module})
+        environment.consts[:] = consts
+        environment.env_name = name
+        Environment._memo[name] = environment
+    return environment
+
+
+class _PickledEnvironment:
+    """An environment in a cache entry, unpickled by ``_environment``."""
+
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment
+
+    def __reduce__(self):
+        environment = self.environment
+        return _environment, (environment.globals.get("__name__"), environment.consts,
+                              environment.env_name)
+
+
 class _SymbolsCacheImpl(CompileResultCacheImpl):
     """numba's cache entry of a compiled kernel, with the symbols its machine code defines."""
 
     def reduce(self, cres):
-        (name, kind, (object_code, bitcode)), *rest = cres._reduce()
+        (name, kind, (object_code, bitcode)), fndesc, env, *rest, referenced_envs = \
+            cres._reduce()
         module = cres.library._get_module_for_linking()
         symbols = tuple(value.name for value in chain(module.functions, module.global_variables)
                         if not value.is_declaration)
-        return ((name, _WITH_SYMBOLS, (object_code, bitcode, symbols)), *rest)
+        return ((name, _WITH_SYMBOLS, (object_code, bitcode, symbols)), fndesc,
+                _PickledEnvironment(env), *rest,
+                tuple(_PickledEnvironment(referenced) for referenced in referenced_envs))
 
     def rebuild(self, target_context, payload):
         """What ``CompileResult._rebuild`` does, with a ``_LoadedLibrary``."""
@@ -98,9 +130,21 @@ class _RuntimeOnlyCache(FunctionCache):
     _impl_class = _SymbolsCacheImpl
 
     def load_overload(self, sig, target_context):
-        rtsys.initialize(target_context)
+        _register_runtime_symbols()
         with self._guard_against_spurious_io_errors():
             return self._load_overload(sig, target_context)
+
+
+@cache
+def _register_runtime_symbols() -> None:
+    """The addresses of the runtime's C functions, which cached machine code calls.
+
+    All that a cached kernel needs of ``rtsys.initialize``, which also compiles the
+    runtime's LLVM functions (~45 ms): each kernel's machine code holds its own copy
+    of those.  A compilation still initialises the runtime in full.
+    """
+    for name, address in _nrt.c_helpers.items():
+        llvm.add_symbol(name if name.startswith("_") else "NRT_" + name, address)
 
 
 def kernel(function: Callable) -> Dispatcher:
