@@ -32,9 +32,10 @@ import sys
 from collections.abc import Callable
 from functools import cache
 from itertools import chain
+from pathlib import Path
 
 from llvmlite import binding as llvm
-from numba import njit
+from numba import config, njit
 from numba.core.caching import CompileResultCacheImpl, FunctionCache
 from numba.core.codegen import JITCodeLibrary
 from numba.core.compiler import CompileResult
@@ -145,6 +146,11 @@ def _register_runtime_symbols() -> None:
     """
     for name, address in _nrt.c_helpers.items():
         llvm.add_symbol(name if name.startswith("_") else "NRT_" + name, address)
+
+
+def cache_dir() -> Path:
+    """Where numba keeps the kernels' machine code (``NUMBA_CACHE_DIR``, else the package's)."""
+    return Path(config.CACHE_DIR) if config.CACHE_DIR else Path(__file__).parent / "__pycache__"
 
 
 def kernel(function: Callable) -> Dispatcher:

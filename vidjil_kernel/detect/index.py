@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidjil_kernel.array_cache import cached_arrays, source_of
 from vidjil_kernel.detect.encode import COMPLEMENT, NUCLEOTIDE_CODE, encode, seed_codes
 from vidjil_kernel.detect.seeds import Seed
 from vidjil_kernel.exceptions import GermlineError
@@ -99,7 +100,22 @@ def _run_starts(ordered: np.ndarray) -> np.ndarray:
 
 def build_seed_table(groups: dict[str, list[str]], members: list[str], seed: Seed,
                      order: list[str]) -> SeedTable:
-    """Index the groups named in ``members`` (bit of a group = its rank in ``order``)."""
+    """Index the groups named in ``members`` (bit of a group = its rank in ``order``).
+
+    The table is mostly empty: its filled cells are what ``array_cache`` keeps.
+    """
+    key = [source_of("detect/index.py", "detect/seeds.py", "detect/encode.py"), seed.shape,
+           "\n".join(order), "\n".join(members), *("\n".join(groups[name]) for name in members)]
+    codes, labels, plus, minus, load = cached_arrays(
+        "seed-table", key, lambda: _labelled_codes(groups, members, seed, order))
+    table = np.zeros(seed.table_size, dtype=labels.dtype)
+    table[codes] = labels
+    return SeedTable(seed, table, plus, minus, load)
+
+
+def _labelled_codes(groups: dict[str, list[str]], members: list[str], seed: Seed,
+                    order: list[str]) -> tuple[np.ndarray, ...]:
+    """The seed codes of the groups, their labels, the labels' masks and the groups' loads."""
     codes, plus_bits, minus_bits = [], [], []
     load = np.zeros(len(order), dtype=np.float64)
     for name in members:
@@ -124,11 +140,10 @@ def build_seed_table(groups: dict[str, list[str]], members: list[str], seed: See
     labels = ordered[_run_starts(ordered)]  # a few hundred: looked up, not argsorted
     label_of = np.searchsorted(labels, pairs)
     dtype = np.uint8 if len(labels) < 255 else np.uint16
-    table = np.zeros(seed.table_size, dtype=dtype)
-    table[unique_codes] = (label_of + 1).astype(dtype)
     plus = np.concatenate([[0], (labels >> np.uint64(32)).astype(np.uint32)]).astype(np.uint32)
     minus = np.concatenate([[0], (labels & np.uint64(0xFFFFFFFF)).astype(np.uint32)])
-    return SeedTable(seed, table, plus, minus.astype(np.uint32), load)
+    return (unique_codes.astype(np.uint32), (label_of + 1).astype(dtype), plus,  # 4**13 < 2**32
+            minus.astype(np.uint32), load)
 
 
 def build_index(groups: dict[str, list[str]],

@@ -21,15 +21,12 @@ import numba
 import numpy as np
 
 from vidjil_kernel.germline import Preset
+from vidjil_kernel.jit import cache_dir
 
 PACKAGE = Path(__file__).resolve().parent.parent
 #: the source files holding kernels: a change to any of them means recompiling
 KERNEL_SOURCES = ("jit.py", "reads/_kernels.py", "detect/encode.py", "detect/affect.py",
                   "detect/windows.py", "detect/merge.py", "designate/align.py")
-
-
-def _cache_dir() -> Path:
-    return Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else PACKAGE / "__pycache__"
 
 
 def _marker() -> Path:
@@ -40,7 +37,7 @@ def _marker() -> Path:
         digest.update(str(part).encode())
     for name in KERNEL_SOURCES:
         digest.update((PACKAGE / name).read_bytes())
-    return _cache_dir() / f"vidjil-kernels-{digest.hexdigest()[:16]}.compiled"
+    return cache_dir() / f"vidjil-kernels-{digest.hexdigest()[:16]}.compiled"
 
 
 def _tiny_reads(preset: Preset) -> list[str]:
