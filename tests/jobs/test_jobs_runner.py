@@ -259,6 +259,34 @@ def test_timeouts_stop_commands_and_stuck_jobs(job_lab, own_cluster,  # noqa: AN
         timed.stop()
 
 
+def test_a_worker_of_the_local_cluster_that_does_not_come_back_is_replaced(
+        job_lab, monkeypatch) -> None:  # noqa: ANN001
+    """As `vidjil up` runs the lab: the runner's own cluster.  A nanny closed from outside
+    takes its worker for good, as a nanny that fails to restart its worker does."""
+    from vidjil_kernel.jobs import JobRunner
+
+    monkeypatch.setattr(runner_module, "WORKER_CHECK_SECONDS", 0.5)
+    monkeypatch.setattr(runner_module, "WORKER_LOST_SECONDS", 3.0)
+    local = JobRunner(dataclasses.replace(job_lab.settings, dask_scheduler=""), job_lab.factory,
+                      workers=2, poll_seconds=0.2)
+    local.start()
+    try:
+        assert local.cluster is not None
+        local.cluster.wait_for_workers(2, timeout=120)
+        nanny = next(iter(local.cluster.workers.values()))
+        lost = nanny.worker_address
+        local.cluster.sync(nanny.close)
+        assert len(local.status()["workers"]) == 1
+        job_lab.wait(lambda: _free_workers(local) == 2, 120, "a worker in place of the lost one")
+        assert lost not in {worker["address"] for worker in local.status()["workers"]}
+        (view,) = _launch(job_lab, job_lab.samples[:1])
+        local.wake()
+        job_lab.wait_final(120)
+        assert job_lab.job(view.job_id).state == "completed"
+    finally:
+        local.stop()
+
+
 def test_cancelling_a_running_analysis_stops_it_and_keeps_nothing(job_lab, runner,  # noqa: ANN001
                                                                   big_sample: Path) -> None:
     sample = job_lab.add_sample(big_sample)

@@ -17,9 +17,11 @@ before the runner acts on it; Dask callbacks only put messages on a queue.
 
 Failures: a worker that dies during a job fails that attempt (KilledWorker); the
 job goes back to queued until ``job_max_attempts`` starts.  A job past its
-timeout that does not stop by itself gets its worker restarted.  At start, jobs
-left running by a previous runner are queued again (the cluster has forgotten
-them); nothing is launched twice, since jobs are rows, not futures.
+timeout that does not stop by itself gets its worker restarted; a worker of the
+local cluster that does not come back (distributed's nanny sometimes fails to
+restart it) is replaced.  At start, jobs left running by a previous runner are
+queued again (the cluster has forgotten them); nothing is launched twice, since
+jobs are rows, not futures.
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ CANCEL_GRACE_SECONDS = 15.0
 TIMEOUT_GRACE_SECONDS = 30.0
 #: database writes of progress events, at most this often per job
 PROGRESS_WRITE_SECONDS = 2.0
+#: the local cluster's workers are checked this often; one missing from the scheduler this
+#: long (a restart takes seconds, at most a minute) is replaced
+WORKER_CHECK_SECONDS = 10.0
+WORKER_LOST_SECONDS = 90.0
 
 
 @dataclass
@@ -108,6 +114,11 @@ class JobRunner:
         self._thread: threading.Thread | None = None
         self._last_renew = 0.0
         self._last_disk_check = 0.0
+        self._last_worker_check = 0.0
+        #: the local cluster's workers missing from the scheduler, since when (monotonic)
+        self._missing_since: dict[object, float] = {}
+        #: the local cluster's size (its workers when first checked)
+        self._worker_target: int | None = None
         self._lock = threading.Lock()
         #: why the dispatch thread stopped on its own (lost lease, crash), if it did
         self.failure: str | None = None
@@ -268,6 +279,10 @@ class JobRunner:
         for attempt, why in stuck:  # committed first: restarting a worker takes a while
             self._force_stop(attempt, why)
         self._submit_ready()
+        if self.cluster is not None \
+                and time.monotonic() - self._last_worker_check >= WORKER_CHECK_SECONDS:
+            self._last_worker_check = time.monotonic()
+            self._replace_lost_workers()
         if time.monotonic() - self._last_disk_check >= DISK_CHECK_SECONDS:
             self._last_disk_check = time.monotonic()
             status = disk_status(self.settings)
@@ -445,6 +460,34 @@ class JobRunner:
                 log.warning("could not restart worker %s: %s", address, error)
 
         threading.Thread(target=restart, name="vidjil-worker-restart", daemon=True).start()
+
+    def _replace_lost_workers(self) -> None:
+        """Start a new worker in place of one of the local cluster gone for good.
+
+        When the runner restarts a stuck worker, distributed's nanny sometimes kills it
+        and starts no other (2 of 9 runs of the jobs tests); a nanny may also die.  On a
+        two-core machine that was the lab's only worker.  The lost worker leaves the
+        cluster's specification (the cluster closes its nanny); once it is gone, the
+        cluster is scaled back to its size with a new one.
+        """
+        cluster = self.cluster
+        if self._worker_target is None:
+            self._worker_target = len(cluster.worker_spec)
+        present = {str(worker.get("name"))
+                   for worker in self.client.scheduler_info()["workers"].values()}
+        now = time.monotonic()
+        for name in list(cluster.worker_spec):
+            if str(name) in present:
+                self._missing_since.pop(name, None)
+            elif now - self._missing_since.setdefault(name, now) >= WORKER_LOST_SECONDS:
+                log.warning("worker %s of the local cluster did not come back: replacing it",
+                            name)
+                del cluster.worker_spec[name]
+                del self._missing_since[name]
+                cluster.scale(len(cluster.worker_spec))
+        if len(cluster.worker_spec) < self._worker_target \
+                and set(cluster.workers) <= set(cluster.worker_spec):
+            cluster.scale(self._worker_target)
 
     def _enforce_timeouts(self, session: Session) -> list[tuple[_Attempt, str]]:
         """Fail the jobs past their timeout that did not stop by themselves."""
