@@ -17,7 +17,8 @@ loading, parses that module only to learn those symbols (~90 ms for the kernels 
 a detection run); here the module is parsed only when a kernel being compiled
 links it.  Nor does a load import the modules of its environments' globals (numba's
 array implementations, ~40 ms): only object-mode code reads those globals, and
-numba never caches object-mode code.  Entries in numba's own format still load.
+numba never caches object-mode code.  Entries are keyed by this format too: a
+kernel cached by numba's own format is compiled again, once.
 
 ``inner`` is for a kernel that only other kernels call: it needs no Python (or C)
 entry point, nor a cache entry of its own (its machine code is part of its callers'
@@ -106,10 +107,8 @@ class _SymbolsCacheImpl(CompileResultCacheImpl):
 
     def rebuild(self, target_context, payload):
         """What ``CompileResult._rebuild`` does, with a ``_LoadedLibrary``."""
-        (name, kind, data), fndesc, env, signature, objectmode, lifted, typeann, \
-            reload_init, referenced_envs = payload
-        if kind != _WITH_SYMBOLS:
-            return super().rebuild(target_context, payload)
+        (name, _, data), fndesc, env, signature, objectmode, lifted, typeann, reload_init, \
+            referenced_envs = payload
         for function in reload_init:
             function()
         library = _LoadedLibrary(target_context.codegen(), name, *data)
@@ -129,6 +128,9 @@ class _RuntimeOnlyCache(FunctionCache):
     """numba's on-disk cache of a function, loaded with only the runtime set up."""
 
     _impl_class = _SymbolsCacheImpl
+
+    def _index_key(self, sig, codegen):
+        return (*super()._index_key(sig, codegen), _WITH_SYMBOLS)
 
     def load_overload(self, sig, target_context):
         _register_runtime_symbols()
