@@ -6,10 +6,10 @@ loading a cached kernel, numba refreshes its compiler's tables of typing rules a
 implementations: it imports and registers every implementation module it has
 (0.2-0.3 s on this project's machines, most of a warm start's fixed cost).  A
 cached kernel needs none of them, only the addresses of the C functions of numba's
-runtime (NRT) that its machine code calls.  A kernel that has to be compiled still gets the
-full set-up: numba's compiler refreshes the tables itself.  Nor do these kernels use
-numba extensions: they skip numba's search of every installed package for one
-(15-35 ms in the lab's environment); other code's kernels still make it.
+runtime (NRT) that its machine code calls.  A kernel that has to be compiled still
+gets the full set-up: numba's compiler refreshes the tables itself.  Nor do these
+kernels use numba extensions: they skip numba's search of every installed package
+for one (15-35 ms in the lab's environment); other code's kernels still make it.
 
 A cache entry also lists the symbols its machine code defines.  numba's own entry
 holds the kernel's LLVM module (to link it into kernels compiled later) and, on

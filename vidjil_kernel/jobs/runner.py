@@ -117,8 +117,8 @@ class JobRunner:
         self._last_worker_check = 0.0
         #: the local cluster's workers missing from the scheduler, since when (monotonic)
         self._missing_since: dict[object, float] = {}
-        #: the local cluster's size (its workers when first checked)
-        self._worker_target: int | None = None
+        #: the local cluster's size when it started
+        self._worker_target = 0
         self._lock = threading.Lock()
         #: why the dispatch thread stopped on its own (lost lease, crash), if it did
         self.failure: str | None = None
@@ -130,6 +130,8 @@ class JobRunner:
         self._lease.acquire()
         try:
             self.client, self.cluster = connect(self.settings, workers=self.workers)
+            if self.cluster is not None:
+                self._worker_target = len(self.cluster.worker_spec)
             self._lease.renew(scheduler=self.scheduler_address)
             self.client.subscribe_topic(EVENT_TOPIC, self._on_event)
             with session_scope(self.session_factory) as session:
@@ -471,8 +473,6 @@ class JobRunner:
         cluster is scaled back to its size with a new one.
         """
         cluster = self.cluster
-        if self._worker_target is None:
-            self._worker_target = len(cluster.worker_spec)
         present = {str(worker.get("name"))
                    for worker in self.client.scheduler_info()["workers"].values()}
         now = time.monotonic()
