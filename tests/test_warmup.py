@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from vidjil_kernel.detect.warmup import KERNEL_SOURCES, PACKAGE
+import vidjil_kernel
+from vidjil_kernel.detect.warmup import KERNEL_SOURCES
 from vidjil_kernel.simulate import SimulationSpec, simulate
 
 #: a kernel definition: numba's decorator, ``vidjil_kernel.jit.kernel`` or ``.inner``
@@ -56,7 +57,8 @@ print(json.dumps([compiled, [m for m in ("numba.cpython.cmathimpl", "numba.np.ar
 
 def test_every_module_with_kernels_is_a_kernel_source() -> None:
     """Except the simulator's, which no detection runs."""
-    with_kernels = {str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+    package = Path(vidjil_kernel.__file__).resolve().parent
+    with_kernels = {str(path.relative_to(package)) for path in package.rglob("*.py")
                     if KERNEL.search(path.read_text())
                     and path.parent.name != "simulate"}
     assert with_kernels == set(KERNEL_SOURCES) - {"jit.py"}

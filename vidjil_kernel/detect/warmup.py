@@ -20,10 +20,10 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from vidjil_kernel.array_cache import source_of
 from vidjil_kernel.germline import Preset
 from vidjil_kernel.jit import cache_dir
 
-PACKAGE = Path(__file__).resolve().parent.parent
 #: the source files holding kernels: a change to any of them means recompiling
 KERNEL_SOURCES = ("jit.py", "reads/_kernels.py", "detect/encode.py", "detect/affect.py",
                   "detect/windows.py", "detect/merge.py", "designate/align.py")
@@ -35,8 +35,7 @@ def _marker() -> Path:
     for part in (numba.__version__, np.__version__, sys.version, numba.config.CPU_NAME or
                  "host"):
         digest.update(str(part).encode())
-    for name in KERNEL_SOURCES:
-        digest.update((PACKAGE / name).read_bytes())
+    digest.update(source_of(*KERNEL_SOURCES))
     return cache_dir() / f"vidjil-kernels-{digest.hexdigest()[:16]}.compiled"
 
 
