@@ -1,8 +1,10 @@
-"""Kernels (``vidjil_kernel.jit.kernel``) load from numba's cache, and link when compiled.
+"""Kernels (``vidjil_kernel.jit.kernel``): compiled by numba, then called without it.
 
-Each step runs in a process of its own, as numba's cache is for later processes:
-a kernel loaded from the cache, whose LLVM module is parsed only when needed, must
-still link into a kernel that calls it and is compiled afterwards.
+Each step runs in a process of its own, as the caches are for later processes: a
+kernel compiled once runs from its machine-code entry without importing numba; a
+kernel compiled later still links a kernel numba loads from its cache; an entry
+that is damaged, or of another source, is not used.  The arguments' types, on which
+the safety of a call without numba rests, are compared with numba's own typing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
+
+from vidjil_kernel.machine_code import argument_types
 
 KERNELS = '''
 from vidjil_kernel.jit import kernel
@@ -27,21 +33,28 @@ def caller(x):
     return leaf(x) + 100
 '''
 
-#: calls the named kernels in order, then prints each one's results and cache hits/misses
+#: calls the named kernels in order, then prints each one's results and calls made
+#: without numba, whether numba was imported, and the kernels numba compiled
 CALL = """
 import json, sys
 import kernels
 
 out = {}
 for name in sys.argv[1:]:
-    dispatcher = getattr(kernels, name)
-    out[name] = [dispatcher(3), dispatcher(2.5), sum(dispatcher.stats.cache_hits.values()),
-                 sum(dispatcher.stats.cache_misses.values())]
-print(json.dumps(out))
+    kernel = getattr(kernels, name)
+    out[name] = [kernel(3), kernel(2.5), kernel.machine_code_calls]
+imported = "numba" in sys.modules
+compiled = {}
+if imported:
+    for name in ("leaf", "caller"):
+        misses = sum(getattr(kernels, name).stats.cache_misses.values())
+        if misses:
+            compiled[name] = misses
+print(json.dumps([out, imported, compiled]))
 """
 
 
-def _call(tmp_path: Path, *names: str) -> dict[str, list]:
+def _call(tmp_path: Path, *names: str) -> list:
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"),
                PYTHONPATH=os.pathsep.join([str(tmp_path), *sys.path]))
     done = subprocess.run([sys.executable, "-c", CALL, *names], env=env, cwd=tmp_path,
@@ -50,10 +63,68 @@ def _call(tmp_path: Path, *names: str) -> dict[str, list]:
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def test_a_loaded_kernel_links_into_a_kernel_compiled_later(tmp_path: Path) -> None:
+def test_a_compiled_kernel_runs_without_numba_and_links_into_a_kernel_compiled_later(
+        tmp_path: Path) -> None:
     (tmp_path / "kernels.py").write_text(KERNELS)
-    assert _call(tmp_path, "leaf") == {"leaf": [7, 6.0, 0, 2]}
-    assert _call(tmp_path, "leaf", "caller") == {"leaf": [7, 6.0, 2, 0],
-                                                 "caller": [107, 106.0, 0, 2]}
-    assert _call(tmp_path, "caller", "leaf") == {"caller": [107, 106.0, 2, 0],
-                                                 "leaf": [7, 6.0, 2, 0]}
+    assert _call(tmp_path, "leaf") == [{"leaf": [7, 6.0, 0]}, True, {"leaf": 2}]
+    assert _call(tmp_path, "leaf") == [{"leaf": [7, 6.0, 2]}, False, {}]
+    assert _call(tmp_path, "leaf", "caller") == [
+        {"leaf": [7, 6.0, 2], "caller": [107, 106.0, 0]}, True, {"caller": 2}]
+    assert _call(tmp_path, "caller", "leaf") == [
+        {"caller": [107, 106.0, 2], "leaf": [7, 6.0, 2]}, False, {}]
+
+
+def test_a_damaged_entry_is_not_used_and_is_written_again(tmp_path: Path) -> None:
+    (tmp_path / "kernels.py").write_text(KERNELS)
+    _call(tmp_path, "leaf")
+    entries = list((tmp_path / "cache" / "vidjil-machine-code").glob("kernels.leaf-*/*.vkm"))
+    assert len(entries) == 2  # one per argument types
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:100])
+    assert _call(tmp_path, "leaf") == [{"leaf": [7, 6.0, 0]}, True, {}]  # numba's cache
+    for entry in entries:
+        entry.unlink()
+    assert _call(tmp_path, "leaf") == [{"leaf": [7, 6.0, 0]}, True, {}]
+    assert _call(tmp_path, "leaf") == [{"leaf": [7, 6.0, 2]}, False, {}]
+
+
+def test_an_entry_of_another_source_is_not_used(tmp_path: Path) -> None:
+    (tmp_path / "kernels.py").write_text(KERNELS)
+    _call(tmp_path, "leaf")
+    (tmp_path / "kernels.py").write_text(KERNELS.replace("x * 2 + 1", "x * 2 + 2"))
+    assert _call(tmp_path, "leaf") == [{"leaf": [8, 7.0, 0]}, True, {"leaf": 2}]
+    assert _call(tmp_path, "leaf") == [{"leaf": [8, 7.0, 2]}, False, {}]
+
+
+def _arguments() -> list[object]:
+    matrix = np.arange(24, dtype=np.int64).reshape(4, 6)
+    read_only = np.arange(5, dtype=np.float32)
+    read_only.flags.writeable = False
+    values: list[object] = [3, -2 ** 63, 2 ** 63 - 1, 2.5, True, False, np.int32(4),
+                            np.uint8(7), np.float32(1.5), np.bool_(True), np.int64(-1)]
+    for dtype in (np.uint8, np.int8, np.int32, np.uint32, np.int64, np.uint64, np.float32,
+                  np.float64, np.bool_):
+        values.append(np.zeros(5, dtype=dtype))
+    values += [matrix, matrix.T, matrix[:, ::2], matrix[::2], matrix[1], matrix[:, 1],
+               np.zeros((2, 3, 4)), np.asfortranarray(np.zeros((3, 4))), np.zeros(0),
+               np.zeros((0, 3)), read_only, read_only[::2]]
+    return values
+
+
+def test_argument_types_are_numbas() -> None:
+    """A kernel runs without numba for arguments typed as numba types them, and only then."""
+    import numba
+
+    from vidjil_kernel.numba_cache import _machine_code_types
+
+    for value in _arguments():
+        assert argument_types([value]) == _machine_code_types((numba.typeof(value),)), value
+
+
+def test_arguments_numba_types_otherwise_go_through_numba() -> None:
+    """Non-native or object dtypes, unaligned arrays, big ints, other objects: no types."""
+    unaligned = np.frombuffer(b"x" * 17, np.uint8)[1:].view(np.int64)
+    assert not unaligned.flags.aligned
+    for value in (np.zeros(3, ">i8"), np.zeros(3, object), unaligned, 2 ** 63, (1, 2),
+                  [1, 2], "ACGT", None, np.zeros(2, np.complex128), np.ma.zeros(3)):
+        assert argument_types([value]) is None, value

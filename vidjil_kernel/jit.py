@@ -1,167 +1,134 @@
-"""How the numba kernels are compiled and loaded.
+"""How the numba kernels are defined, compiled and loaded.
 
-``kernel`` is for every kernel called from Python: ``njit(cache=True, nogil=True)``,
-with machine code loaded from numba's cache without numba's full set-up.  Before
-loading a cached kernel, numba refreshes its compiler's tables of typing rules and
-implementations: it imports and registers every implementation module it has
-(0.2-0.3 s on this project's machines, most of a warm start's fixed cost).  A
-cached kernel needs none of them, only the addresses of the C functions of numba's
-runtime (NRT) that its machine code calls.  A kernel that has to be compiled still
-gets the full set-up: numba's compiler refreshes the tables itself.  Nor do these
-kernels use numba extensions: they skip numba's search of every installed package
-for one (15-35 ms in the lab's environment); other code's kernels still make it.
-
-A cache entry also lists the symbols its machine code defines.  numba's own entry
-holds the kernel's LLVM module (to link it into kernels compiled later) and, on
-loading, parses that module only to learn those symbols (~90 ms for the kernels of
-a detection run); here the module is parsed only when a kernel being compiled
-links it.  Nor does a load import the modules of its environments' globals (numba's
-array implementations, ~40 ms): only object-mode code reads those globals, and
-numba never caches object-mode code.  Entries are keyed by this format too: a
-kernel cached by numba's own format is compiled again, once.
+``kernel`` is for every kernel called from Python.  A call for argument types the
+kernel was compiled for, in this process or an earlier one, runs its machine code
+from the cache without importing numba (``vidjil_kernel.machine_code``: numba's
+import and set-up are most of a warm start).  Any other call goes through numba's
+``njit(cache=True, nogil=True)`` dispatcher (``vidjil_kernel.numba_cache``), which
+loads the kernel from numba's cache or compiles it, and writes the machine-code
+entry later processes load.
 
 ``inner`` is for a kernel that only other kernels call: it needs no Python (or C)
 entry point, nor a cache entry of its own (its machine code is part of its callers'
 entries); skipping them makes a cold start's compilation shorter and the import of
 the kernel modules quicker.  Such a kernel cannot be called from Python (tests
 included).
+
+numba compiles a kernel from its Python function and the kernels it calls, found
+among the function's globals: before numba's first use in a process, every
+``kernel`` and ``inner`` defined so far is given its numba dispatcher, and the
+globals naming them are replaced by it (``_numba_dispatchers``).
 """
 
 from __future__ import annotations
 
-import sys
+import functools
+import os
+import threading
 from collections.abc import Callable
-from functools import cache
-from itertools import chain
 from pathlib import Path
 
-from llvmlite import binding as llvm
-from numba import config, njit
-from numba.core.caching import CompileResultCacheImpl, FunctionCache
-from numba.core.codegen import JITCodeLibrary
-from numba.core.compiler import CompileResult
-from numba.core.dispatcher import Dispatcher
-from numba.core.environment import Environment, lookup_environment
-from numba.core.runtime import _nrt_python as _nrt
+from vidjil_kernel import machine_code
 
-inner = njit(nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-
-#: the kind of a cached library serialised with its symbols (numba's own kind: "object")
-_WITH_SYMBOLS = "vidjil-object-with-symbols"
+#: the definitions not given their numba dispatcher yet
+_PENDING: list[Kernel | Inner] = []
+_LOCK = threading.RLock()
+#: what a kernel's machine code is, for argument types it has no entry for
+_ABSENT = object()
 
 
-class _LoadedLibrary(JITCodeLibrary):
-    """A kernel's machine code from the cache; its LLVM module is parsed on first link."""
+class Kernel:
+    """A kernel called from Python: its machine code from the cache, else numba's."""
 
-    def __init__(self, codegen, name: str, object_code: bytes, bitcode: bytes,
-                 symbols: tuple[str, ...]) -> None:
-        super().__init__(codegen, name)
-        self._bitcode = bitcode
-        self.enable_object_caching()
-        self._set_compiled_object(object_code)
-        self._finalize_final_module()
-        codegen._engine._defined_symbols.update(symbols)
+    def __init__(self, function: Callable) -> None:
+        functools.update_wrapper(self, function)
+        self.py_func = function
+        self._by_types: dict[tuple, object] = {}
+        self._dispatcher = None
+        self.machine_code_calls = 0
+        with _LOCK:
+            _PENDING.append(self)
 
-    def _get_module_for_linking(self):
-        if self._shared_module is None:
-            self._shared_module = llvm.parse_bitcode(self._bitcode)
-        return self._shared_module
+    def __call__(self, *arguments, **keywords):
+        types = None if keywords else machine_code.argument_types(arguments)
+        if types is not None:
+            entry_point = self._by_types.get(types)
+            if entry_point is None:
+                entry_point = self._load(types)
+            if entry_point is not _ABSENT:
+                self.machine_code_calls += 1
+                return entry_point(*arguments)
+        return self.dispatcher(*arguments, **keywords)
 
+    def _load(self, types: tuple) -> object:
+        with _LOCK:
+            entry_point = self._by_types.get(types)
+            if entry_point is None:
+                entry_point = machine_code.load(
+                    machine_code.entry_path(machine_code_dir(), self.py_func, types),
+                    self.py_func) or _ABSENT
+                self._by_types[types] = entry_point
+        return entry_point
 
-def _environment(module: str, consts: list, name: str) -> Environment:
-    """numba's ``_rebuild_env``, with the globals of ``module`` only if it is imported."""
-    environment = lookup_environment(name)
-    if environment is None:
-        imported = sys.modules.get(module)
-        environment = Environment(imported.__dict__ if imported else {"__name__": module})
-        environment.consts[:] = consts
-        environment.env_name = name
-        Environment._memo[name] = environment
-    return environment
+    @property
+    def dispatcher(self):
+        """numba's dispatcher of this kernel (numba is imported and set up)."""
+        if self._dispatcher is None:
+            _numba_dispatchers()
+        return self._dispatcher
 
-
-class _PickledEnvironment:
-    """An environment in a cache entry, unpickled by ``_environment``."""
-
-    def __init__(self, environment: Environment) -> None:
-        self.environment = environment
-
-    def __reduce__(self):
-        environment = self.environment
-        return _environment, (environment.globals.get("__name__"), environment.consts,
-                              environment.env_name)
-
-
-class _SymbolsCacheImpl(CompileResultCacheImpl):
-    """numba's cache entry of a compiled kernel, with the symbols its machine code defines."""
-
-    def reduce(self, cres):
-        (name, kind, (object_code, bitcode)), fndesc, env, *rest, referenced_envs = \
-            cres._reduce()
-        module = cres.library._get_module_for_linking()
-        symbols = tuple(value.name for value in chain(module.functions, module.global_variables)
-                        if not value.is_declaration)
-        return ((name, _WITH_SYMBOLS, (object_code, bitcode, symbols)), fndesc,
-                _PickledEnvironment(env), *rest,
-                tuple(_PickledEnvironment(referenced) for referenced in referenced_envs))
-
-    def rebuild(self, target_context, payload):
-        """What ``CompileResult._rebuild`` does, with a ``_LoadedLibrary``."""
-        (name, _, data), fndesc, env, signature, objectmode, lifted, typeann, reload_init, \
-            referenced_envs = payload
-        for function in reload_init:
-            function()
-        library = _LoadedLibrary(target_context.codegen(), name, *data)
-        result = CompileResult(
-            target_context=target_context, typing_context=target_context.typing_context,
-            library=library, environment=env,
-            entry_point=target_context.get_executable(library, fndesc, env), fndesc=fndesc,
-            type_annotation=typeann, signature=signature, objectmode=objectmode,
-            lifted=lifted, typing_error=None, call_helper=None, metadata=None,
-            reload_init=reload_init, referenced_envs=referenced_envs)
-        for referenced in referenced_envs:
-            library.codegen.set_env(referenced.env_name, referenced)
-        return result
+    def __getattr__(self, name: str):
+        """numba's dispatcher's attributes (``stats``, ``signatures``...)."""
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.dispatcher, name)
 
 
-class _RuntimeOnlyCache(FunctionCache):
-    """numba's on-disk cache of a function, loaded with only the runtime set up."""
+class Inner:
+    """A kernel only other kernels call, until numba is set up."""
 
-    _impl_class = _SymbolsCacheImpl
-
-    def _index_key(self, sig, codegen):
-        return (*super()._index_key(sig, codegen), _WITH_SYMBOLS)
-
-    def load_overload(self, sig, target_context):
-        _register_runtime_symbols()
-        with self._guard_against_spurious_io_errors():
-            return self._load_overload(sig, target_context)
+    def __init__(self, function: Callable) -> None:
+        self.py_func = function
+        self._dispatcher = None
+        with _LOCK:
+            _PENDING.append(self)
 
 
-@cache
-def _register_runtime_symbols() -> None:
-    """The addresses of the runtime's C functions, which cached machine code calls.
+def kernel(function: Callable) -> Kernel:
+    """A kernel called from Python, compiled with ``njit(cache=True, nogil=True)``."""
+    return Kernel(function)
 
-    All that a cached kernel needs of ``rtsys.initialize``, which also compiles the
-    runtime's LLVM functions (~45 ms): each kernel's machine code holds its own copy
-    of those.  A compilation still initialises the runtime in full.
-    """
-    for name, address in _nrt.c_helpers.items():
-        llvm.add_symbol(name if name.startswith("_") else "NRT_" + name, address)
+
+def inner(function: Callable) -> Inner:
+    """A kernel only other kernels call (no entry point from Python, no cache entry)."""
+    return Inner(function)
+
+
+def _numba_dispatchers() -> None:
+    """Give every definition its numba dispatcher, in place of it in the globals of the
+    kernels (where numba looks for the kernels a kernel calls)."""
+    from vidjil_kernel import numba_cache
+
+    with _LOCK:
+        pending = list(_PENDING)
+        _PENDING.clear()
+        for definition in pending:
+            make = numba_cache.kernel_dispatcher if isinstance(definition, Kernel) \
+                else numba_cache.inner_dispatcher
+            definition._dispatcher = make(definition.py_func)
+        for definition in pending:
+            names = definition.py_func.__globals__
+            for name, value in list(names.items()):
+                if isinstance(value, Kernel | Inner) and value._dispatcher is not None:
+                    names[name] = value._dispatcher
 
 
 def cache_dir() -> Path:
     """Where numba keeps the kernels' machine code (``NUMBA_CACHE_DIR``, else the package's)."""
-    return Path(config.CACHE_DIR) if config.CACHE_DIR else Path(__file__).parent / "__pycache__"
+    configured = os.environ.get("NUMBA_CACHE_DIR")
+    return Path(configured) if configured else Path(__file__).parent / "__pycache__"
 
 
-def kernel(function: Callable) -> Dispatcher:
-    """``njit(cache=True, nogil=True)``, loaded from the cache as this module says."""
-    dispatcher = njit(nogil=True)(function)
-    dispatcher._cache = _RuntimeOnlyCache(function)
-    dispatcher._compilation_chain_init_hook = _no_extensions
-    return dispatcher
-
-
-def _no_extensions() -> None:
-    """In place of numba's loading of extensions before a kernel's first call."""
+def machine_code_dir() -> Path:
+    """Where the machine-code entries (``vidjil_kernel.machine_code``) are."""
+    return cache_dir() / "vidjil-machine-code"

@@ -17,23 +17,24 @@ import os
 import sys
 from pathlib import Path
 
-import numba
 import numpy as np
 
 from vidjil_kernel.array_cache import source_of
 from vidjil_kernel.germline import Preset
 from vidjil_kernel.jit import cache_dir
+from vidjil_kernel.machine_code import build_key
 
-#: the source files holding kernels: a change to any of them means recompiling
-KERNEL_SOURCES = ("jit.py", "reads/_kernels.py", "detect/encode.py", "detect/affect.py",
-                  "detect/windows.py", "detect/merge.py", "designate/align.py")
+#: the source files holding kernels, and the modules compiling and loading them: a change
+#: to any of them means recompiling
+KERNEL_SOURCES = ("jit.py", "numba_cache.py", "machine_code.py", "reads/_kernels.py",
+                  "detect/encode.py", "detect/affect.py", "detect/windows.py", "detect/merge.py",
+                  "designate/align.py")
 
 
 def _marker() -> Path:
     """The file saying this cache holds kernels of these sources, numba and CPU."""
     digest = hashlib.sha256()
-    for part in (numba.__version__, np.__version__, sys.version, numba.config.CPU_NAME or
-                 "host"):
+    for part in (build_key(), np.__version__, sys.version, os.environ.get("NUMBA_CPU_NAME")):
         digest.update(str(part).encode())
     digest.update(source_of(*KERNEL_SOURCES))
     return cache_dir() / f"vidjil-kernels-{digest.hexdigest()[:16]}.compiled"
@@ -121,6 +122,8 @@ def _set_up_numba() -> None:
     afterwards inherit them instead of each doing it again.  The throw-away function
     is not cached.
     """
+    import numba
+
     numba.njit(lambda: 0)()
 
 

@@ -1,0 +1,229 @@
+"""numba's side of the kernels: their dispatchers and numba's on-disk cache of them.
+
+A kernel that has no machine-code entry for its arguments (``vidjil_kernel.machine_code``)
+is compiled, or loaded from numba's cache, here.  Before loading a cached kernel, numba
+refreshes its compiler's tables of typing rules and implementations: it imports and
+registers every implementation module it has (0.2-0.3 s on this project's machines).  A
+cached kernel needs none of them, only the addresses of the C functions of numba's
+runtime (NRT) that its machine code calls.  A kernel that has to be compiled still
+gets the full set-up: numba's compiler refreshes the tables itself.  Nor do these
+kernels use numba extensions: they skip numba's search of every installed package
+for one (15-35 ms in the lab's environment); other code's kernels still make it.
+
+A cache entry also lists the symbols its machine code defines.  numba's own entry
+holds the kernel's LLVM module (to link it into kernels compiled later) and, on
+loading, parses that module only to learn those symbols (~90 ms for the kernels of
+a detection run); here the module is parsed only when a kernel being compiled
+links it.  Nor does a load import the modules of its environments' globals (numba's
+array implementations, ~40 ms): only object-mode code reads those globals, and
+numba never caches object-mode code.  Entries are keyed by this format too: a
+kernel cached by numba's own format is compiled again, once.
+
+Whenever numba compiles or loads a kernel for some argument types, the kernel's
+machine-code entry for them is written if it is missing, for later processes.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from collections.abc import Callable
+from functools import cache
+from itertools import chain
+
+from llvmlite import binding as llvm
+from numba import njit, types
+from numba.core.caching import CompileResultCacheImpl, FunctionCache
+from numba.core.codegen import JITCodeLibrary
+from numba.core.compiler import CompileResult
+from numba.core.dispatcher import Dispatcher
+from numba.core.environment import Environment, lookup_environment
+from numba.core.errors import NumbaNotImplementedError
+from numba.core.runtime import _nrt_python as _nrt
+from numba.np.numpy_support import as_dtype
+
+from vidjil_kernel import machine_code
+from vidjil_kernel.jit import machine_code_dir
+
+#: the kind of a cached library serialised with its symbols (numba's own kind: "object");
+#: a new one whenever the entries' pickled references change (here: this module's name)
+_WITH_SYMBOLS = "vidjil-object-with-symbols-2"
+
+
+class _LoadedLibrary(JITCodeLibrary):
+    """A kernel's machine code from the cache; its LLVM module is parsed on first link."""
+
+    def __init__(self, codegen, name: str, object_code: bytes, bitcode: bytes,
+                 symbols: tuple[str, ...]) -> None:
+        super().__init__(codegen, name)
+        self._bitcode = bitcode
+        self.object_code = object_code  # numba lets go of it once linked
+        self.enable_object_caching()
+        self._set_compiled_object(object_code)
+        self._finalize_final_module()
+        codegen._engine._defined_symbols.update(symbols)
+
+    def _get_module_for_linking(self):
+        if self._shared_module is None:
+            self._shared_module = llvm.parse_bitcode(self._bitcode)
+        return self._shared_module
+
+
+def _environment(module: str, consts: list, name: str) -> Environment:
+    """numba's ``_rebuild_env``, with the globals of ``module`` only if it is imported."""
+    environment = lookup_environment(name)
+    if environment is None:
+        imported = sys.modules.get(module)
+        environment = Environment(imported.__dict__ if imported else {"__name__": module})
+        environment.consts[:] = consts
+        environment.env_name = name
+        Environment._memo[name] = environment
+    return environment
+
+
+class _PickledEnvironment:
+    """An environment in a cache entry, unpickled by ``_environment``."""
+
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment
+
+    def __reduce__(self):
+        environment = self.environment
+        return _environment, (environment.globals.get("__name__"), environment.consts,
+                              environment.env_name)
+
+
+class _SymbolsCacheImpl(CompileResultCacheImpl):
+    """numba's cache entry of a compiled kernel, with the symbols its machine code defines."""
+
+    def reduce(self, cres):
+        (name, kind, (object_code, bitcode)), fndesc, env, *rest, referenced_envs = \
+            cres._reduce()
+        module = cres.library._get_module_for_linking()
+        symbols = tuple(value.name for value in chain(module.functions, module.global_variables)
+                        if not value.is_declaration)
+        return ((name, _WITH_SYMBOLS, (object_code, bitcode, symbols)), fndesc,
+                _PickledEnvironment(env), *rest,
+                tuple(_PickledEnvironment(referenced) for referenced in referenced_envs))
+
+    def rebuild(self, target_context, payload):
+        """What ``CompileResult._rebuild`` does, with a ``_LoadedLibrary``."""
+        (name, _, data), fndesc, env, signature, objectmode, lifted, typeann, reload_init, \
+            referenced_envs = payload
+        for function in reload_init:
+            function()
+        library = _LoadedLibrary(target_context.codegen(), name, *data)
+        result = CompileResult(
+            target_context=target_context, typing_context=target_context.typing_context,
+            library=library, environment=env,
+            entry_point=target_context.get_executable(library, fndesc, env), fndesc=fndesc,
+            type_annotation=typeann, signature=signature, objectmode=objectmode,
+            lifted=lifted, typing_error=None, call_helper=None, metadata=None,
+            reload_init=reload_init, referenced_envs=referenced_envs)
+        for referenced in referenced_envs:
+            library.codegen.set_env(referenced.env_name, referenced)
+        return result
+
+
+class _RuntimeOnlyCache(FunctionCache):
+    """numba's on-disk cache of a function, loaded with only the runtime set up."""
+
+    _impl_class = _SymbolsCacheImpl
+
+    def _index_key(self, sig, codegen):
+        return (*super()._index_key(sig, codegen), _WITH_SYMBOLS)
+
+    def load_overload(self, sig, target_context):
+        _register_runtime_symbols()
+        with self._guard_against_spurious_io_errors():
+            result = self._load_overload(sig, target_context)
+        if result is not None:
+            _save_machine_code(self._py_func, result, result.library.object_code)
+        return result
+
+    def save_overload(self, sig, data):
+        super().save_overload(sig, data)
+        _save_machine_code(self._py_func, data, data.library._get_compiled_object())
+
+
+def _save_machine_code(function: Callable, result: CompileResult, object_code: bytes) -> None:
+    """Write the machine-code entry of ``result`` unless it is there (or cannot be made:
+    argument types or constants ``machine_code`` does not handle, numba set to make other
+    code, an unwritable cache)."""
+    argument_types = _machine_code_types(result.signature.args)
+    build = machine_code.build_key()
+    source = machine_code.source_digest(function)
+    if argument_types is None or build is None or source is None:
+        return
+    path = machine_code.entry_path(machine_code_dir(), function, argument_types)
+    if path.exists():
+        return
+    environments = (result.environment, *(result.referenced_envs or ()))
+    described = tuple(machine_code.Environment(e.env_name, e.globals.get("__name__", ""),
+                                               list(e.consts)) for e in environments)
+    try:
+        if b"numba" in pickle.dumps([e.consts for e in described]):
+            return  # constants only numba can unpickle
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return
+    module = result.library._get_module_for_linking()
+    needed = tuple(value.name for value in chain(module.functions, module.global_variables)
+                   if value.is_declaration and not value.name.startswith("llvm."))
+    entry = machine_code.Entry(
+        format=machine_code.ENTRY_FORMAT, build=build, source=source,
+        wrapper=result.fndesc.llvm_cpython_wrapper_name,
+        object_code=object_code, environments=described,
+        needed=needed)
+    try:
+        machine_code.write_entry(path, entry)
+    except OSError:
+        pass
+
+
+def _machine_code_types(signature: tuple) -> tuple[machine_code.ArgumentType, ...] | None:
+    """numba's argument types as ``machine_code.argument_types`` tells them."""
+    described: list[machine_code.ArgumentType] = []
+    for argument in signature:
+        try:
+            if isinstance(argument, types.Array) and argument.aligned:
+                dtype = as_dtype(argument.dtype)
+                described.append((dtype, argument.ndim, argument.layout, not argument.mutable))
+            elif isinstance(argument, types.Integer | types.Float | types.Boolean):
+                dtype = as_dtype(argument)
+                described.append(dtype)
+            else:
+                return None
+        except NumbaNotImplementedError:
+            return None
+        if dtype.kind not in "biuf":
+            return None
+    return tuple(described)
+
+
+@cache
+def _register_runtime_symbols() -> None:
+    """The addresses of the runtime's C functions, which cached machine code calls.
+
+    All that a cached kernel needs of ``rtsys.initialize``, which also compiles the
+    runtime's LLVM functions (~45 ms): each kernel's machine code holds its own copy
+    of those.  A compilation still initialises the runtime in full.
+    """
+    for name, address in _nrt.c_helpers.items():
+        llvm.add_symbol(name if name.startswith("_") else "NRT_" + name, address)
+
+
+def inner_dispatcher(function: Callable) -> Dispatcher:
+    """numba's dispatcher of a kernel only other kernels call (``vidjil_kernel.jit.inner``)."""
+    return njit(nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)(function)
+
+
+def kernel_dispatcher(function: Callable) -> Dispatcher:
+    """``njit(cache=True, nogil=True)``, loaded from the cache as this module says."""
+    dispatcher = njit(nogil=True)(function)
+    dispatcher._cache = _RuntimeOnlyCache(function)
+    dispatcher._compilation_chain_init_hook = _no_extensions
+    return dispatcher
+
+
+def _no_extensions() -> None:
+    """In place of numba's loading of extensions before a kernel's first call."""
