@@ -17,7 +17,7 @@ included).
 numba compiles a kernel from its Python function and the kernels it calls, found
 among the function's globals: before numba's first use in a process, every
 ``kernel`` and ``inner`` defined so far is given its numba dispatcher, and the
-globals naming them are replaced by it (``_numba_dispatchers``).
+globals naming them are replaced by it (``numba_dispatchers``).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class Kernel:
     def dispatcher(self):
         """numba's dispatcher of this kernel (numba is imported and set up)."""
         if self._dispatcher is None:
-            _numba_dispatchers()
+            numba_dispatchers()
         return self._dispatcher
 
     def __getattr__(self, name: str):
@@ -104,9 +104,9 @@ def inner(function: Callable) -> Inner:
     return Inner(function)
 
 
-def _numba_dispatchers() -> None:
-    """Give every definition its numba dispatcher, in place of it in the globals of the
-    kernels (where numba looks for the kernels a kernel calls)."""
+def numba_dispatchers() -> None:
+    """Give every kernel defined so far its numba dispatcher, in place of it in the
+    globals of the kernels (where numba looks for the kernels a kernel calls)."""
     from vidjil_kernel import numba_cache
 
     with _LOCK:

@@ -21,7 +21,7 @@ import numpy as np
 
 from vidjil_kernel.array_cache import source_of
 from vidjil_kernel.germline import Preset
-from vidjil_kernel.jit import cache_dir
+from vidjil_kernel.jit import cache_dir, numba_dispatchers
 from vidjil_kernel.machine_code import build_key
 
 #: the source files holding kernels, and the modules compiling and loading them: a change
@@ -115,15 +115,17 @@ def _compile_designation(preset: Preset) -> None:
 
 
 def _set_up_numba() -> None:
-    """Pay numba's one-off set-up of its compiler (0.3-0.5 s) before forking.
+    """Pay numba's one-off set-up before forking: children forked afterwards inherit it
+    instead of each doing it again.
 
-    The first compilation in a process initialises numba's typing and target
-    registries (cache loads do without them: ``vidjil_kernel.jit``); children forked
-    afterwards inherit them instead of each doing it again.  The throw-away function
-    is not cached.
+    That is the kernels' numba dispatchers (``vidjil_kernel.jit.numba_dispatchers``),
+    and numba's compiler: the first compilation in a process initialises numba's typing
+    and target registries (0.3-0.5 s; cache loads do without them).  The throw-away
+    function is not cached.
     """
     import numba
 
+    numba_dispatchers()
     numba.njit(lambda: 0)()
 
 
