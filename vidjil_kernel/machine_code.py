@@ -199,10 +199,15 @@ def _link(entry: Entry, function: Callable) -> Callable:
         if address:  # else this code does not read it
             (ctypes.c_void_p * 1).from_address(address)[0] = ctypes.c_void_p(id(environment))
         environments.append(environment)
+    _LINKED.append(engine)
     return dynfunc.make_function(sys.modules[function.__module__], function.__name__,
                                  function.__doc__ or "", engine.get_function_address(
-                                     entry.wrapper), environments[0],
-                                 (engine, *environments))
+                                     entry.wrapper), environments[0], tuple(environments))
+
+
+#: every machine code linked, never unloaded (as numba's): the addresses of its
+#: constants name them for good
+_LINKED: list = []
 
 
 @cache
@@ -225,17 +230,17 @@ def _set_up_runtime() -> None:
         llvm.add_symbol("numba_unpickle", ctypes.cast(_UNPICKLE, ctypes.c_void_p).value)
 
 
-_unpickled: dict[tuple[int, bytes], object] = {}
+_unpickled: dict[int, object] = {}
 
 
 @ctypes.CFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
 def _UNPICKLE(data: int, size: int, digest: int) -> object:  # noqa: N802 (a C function)
-    """numba's ``numba_unpickle`` (the wrapper's constants, e.g. the array class) without
-    numba's serialisation module, memoised as numba does."""
-    key = (data, ctypes.string_at(digest, 20))
-    if key not in _unpickled:
-        _unpickled[key] = pickle.loads(ctypes.string_at(data, size))
-    return _unpickled[key]
+    """numba's ``numba_unpickle`` (the wrapper's constants, e.g. the array class, at each
+    call) without numba's serialisation module, memoised by the constant's address."""
+    found = _unpickled.get(data)
+    if found is None:
+        found = _unpickled[data] = pickle.loads(ctypes.string_at(data, size))
+    return found
 
 
 def _resolvable(symbol: str) -> bool:
