@@ -22,6 +22,8 @@ from vidjil_kernel.machine_code import argument_types
 KERNELS = '''
 from vidjil_kernel.jit import kernel
 
+from helpers import shift
+
 
 @kernel
 def leaf(x):
@@ -31,6 +33,21 @@ def leaf(x):
 @kernel
 def caller(x):
     return leaf(x) + 100
+
+
+@kernel
+def shifted(x):
+    return shift(x) * 10
+'''
+
+#: a kernel of another file, which ``shifted`` calls
+HELPERS = '''
+from vidjil_kernel.jit import inner
+
+
+@inner
+def shift(x):
+    return x + 1
 '''
 
 #: calls the named kernels in order, then prints each one's results and calls made
@@ -40,18 +57,23 @@ import json, sys
 import kernels
 
 out = {}
-for name in sys.argv[1:]:
-    kernel = getattr(kernels, name)
+named = {name: getattr(kernels, name) for name in sys.argv[1:]}  # before numba replaces them
+for name, kernel in named.items():
     out[name] = [kernel(3), kernel(2.5), kernel.machine_code_calls]
 imported = "numba" in sys.modules
 compiled = {}
 if imported:
-    for name in ("leaf", "caller"):
+    for name in ("leaf", "caller", "shifted"):
         misses = sum(getattr(kernels, name).stats.cache_misses.values())
         if misses:
             compiled[name] = misses
 print(json.dumps([out, imported, compiled]))
 """
+
+
+def _write(tmp_path: Path) -> None:
+    (tmp_path / "kernels.py").write_text(KERNELS)
+    (tmp_path / "helpers.py").write_text(HELPERS)
 
 
 def _call(tmp_path: Path, *names: str) -> list:
@@ -65,7 +87,7 @@ def _call(tmp_path: Path, *names: str) -> list:
 
 def test_a_compiled_kernel_runs_without_numba_and_links_into_a_kernel_compiled_later(
         tmp_path: Path) -> None:
-    (tmp_path / "kernels.py").write_text(KERNELS)
+    _write(tmp_path)
     assert _call(tmp_path, "leaf") == [{"leaf": [7, 6.0, 0]}, True, {"leaf": 2}]
     assert _call(tmp_path, "leaf") == [{"leaf": [7, 6.0, 2]}, False, {}]
     assert _call(tmp_path, "leaf", "caller") == [
@@ -75,7 +97,7 @@ def test_a_compiled_kernel_runs_without_numba_and_links_into_a_kernel_compiled_l
 
 
 def test_a_damaged_entry_is_not_used_and_is_written_again(tmp_path: Path) -> None:
-    (tmp_path / "kernels.py").write_text(KERNELS)
+    _write(tmp_path)
     _call(tmp_path, "leaf")
     entries = list((tmp_path / "cache" / "vidjil-machine-code").glob("kernels.leaf-*/*.vkm"))
     assert len(entries) == 2  # one per argument types
@@ -89,11 +111,17 @@ def test_a_damaged_entry_is_not_used_and_is_written_again(tmp_path: Path) -> Non
 
 
 def test_an_entry_of_another_source_is_not_used(tmp_path: Path) -> None:
-    (tmp_path / "kernels.py").write_text(KERNELS)
+    _write(tmp_path)
     _call(tmp_path, "leaf")
     (tmp_path / "kernels.py").write_text(KERNELS.replace("x * 2 + 1", "x * 2 + 2"))
     assert _call(tmp_path, "leaf") == [{"leaf": [8, 7.0, 0]}, True, {"leaf": 2}]
     assert _call(tmp_path, "leaf") == [{"leaf": [8, 7.0, 2]}, False, {}]
+    # nor one of a kernel whose callee (in another file) changed; nor is numba's cache
+    assert _call(tmp_path, "shifted") == [{"shifted": [40, 35.0, 0]}, True, {"shifted": 2}]
+    assert _call(tmp_path, "shifted") == [{"shifted": [40, 35.0, 2]}, False, {}]
+    (tmp_path / "helpers.py").write_text(HELPERS.replace("x + 1", "x + 2"))
+    assert _call(tmp_path, "shifted") == [{"shifted": [50, 45.0, 0]}, True, {"shifted": 2}]
+    assert _call(tmp_path, "shifted") == [{"shifted": [50, 45.0, 2]}, False, {}]
 
 
 def _arguments() -> list[object]:

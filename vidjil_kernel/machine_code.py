@@ -116,9 +116,27 @@ def _kernel_entries(directory: Path, function: Callable, types: tuple) -> Path:
 
 
 def source_digest(function: Callable) -> str | None:
-    """The SHA-256 of the file defining ``function`` (an entry is for that source only);
-    None for a function without a source file, which has no entries."""
-    return _file_digest(function.__code__.co_filename)
+    """The SHA-256 of the files defining ``function`` and the kernels it calls (an entry
+    is for those sources only); None for a function without a source file.
+
+    A kernel's machine code holds the code of the kernels it calls: they are found
+    among its globals (objects with a ``py_func``: kernels and numba dispatchers), then
+    among theirs.  numba's own cache looks at the kernel's file only.
+    """
+    files: set[str] = set()
+    pending = [function]
+    while pending:
+        current = pending.pop()
+        if current.__code__.co_filename in files:
+            continue
+        files.add(current.__code__.co_filename)
+        pending += [called.py_func for called in current.__globals__.values()
+                    if callable(getattr(called, "py_func", None))
+                    and hasattr(called.py_func, "__code__")]
+    digests = [_file_digest(file) for file in sorted(files)]
+    if None in digests:
+        return None
+    return hashlib.sha256("".join(digests).encode()).hexdigest()
 
 
 @cache

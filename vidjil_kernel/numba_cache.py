@@ -131,7 +131,10 @@ class _RuntimeOnlyCache(FunctionCache):
     _impl_class = _SymbolsCacheImpl
 
     def _index_key(self, sig, codegen):
-        return (*super()._index_key(sig, codegen), _WITH_SYMBOLS)
+        """numba's key, with this format and the sources of the kernels the kernel calls
+        (numba's key has only the kernel's own code)."""
+        return (*super()._index_key(sig, codegen), _WITH_SYMBOLS,
+                machine_code.source_digest(self._py_func))
 
     def load_overload(self, sig, target_context):
         _register_runtime_symbols()
