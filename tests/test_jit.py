@@ -10,12 +10,14 @@ the safety of a call without numba rests, are compared with numba's own typing.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from vidjil_kernel.machine_code import argument_types
 
@@ -57,8 +59,8 @@ import json, sys
 import kernels
 
 out = {}
-named = {name: getattr(kernels, name) for name in sys.argv[1:]}  # before numba replaces them
-for name, kernel in named.items():
+for name in sys.argv[1:]:
+    kernel = getattr(kernels, name)
     out[name] = [kernel(3), kernel(2.5), kernel.machine_code_calls]
 imported = "numba" in sys.modules
 compiled = {}
@@ -156,3 +158,16 @@ def test_arguments_numba_types_otherwise_go_through_numba() -> None:
     for value in (np.zeros(3, ">i8"), np.zeros(3, object), unaligned, 2 ** 63, (1, 2),
                   [1, 2], "ACGT", None, np.zeros(2, np.complex128), np.ma.zeros(3)):
         assert argument_types([value]) is None, value
+
+
+def test_numba_code_of_ones_own_calls_the_kernels() -> None:
+    """A researcher's numba function calls a kernel and an inner kernel of the package."""
+    import numba
+
+    from vidjil_kernel.detect.affect import _log_add, log_poisson_tail
+
+    @numba.njit
+    def tail_or_one(n, lam):
+        return _log_add(log_poisson_tail(n, lam), 0.0)
+
+    assert tail_or_one(3, 1.0) == pytest.approx(math.log(math.exp(log_poisson_tail(3, 1.0)) + 1))

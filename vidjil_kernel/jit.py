@@ -15,9 +15,9 @@ the kernel modules quicker.  Such a kernel cannot be called from Python (tests
 included).
 
 numba compiles a kernel from its Python function and the kernels it calls, found
-among the function's globals: before numba's first use in a process, every
-``kernel`` and ``inner`` defined so far is given its numba dispatcher, and the
-globals naming them are replaced by it (``numba_dispatchers``).
+among the function's globals: there, numba takes a ``kernel`` or ``inner`` for its
+numba dispatcher (``_numba_type_``), made when numba is first needed in a process
+(``numba_dispatchers``), so that any numba code, a researcher's too, can call them.
 """
 
 from __future__ import annotations
@@ -31,23 +31,42 @@ from pathlib import Path
 from vidjil_kernel import machine_code
 
 #: the definitions not given their numba dispatcher yet
-_PENDING: list[Kernel | Inner] = []
+_PENDING: list[Definition] = []
 _LOCK = threading.RLock()
 #: what a kernel's machine code is, for argument types it has no entry for
 _ABSENT = object()
 
 
-class Kernel:
+class Definition:
+    """A kernel's Python function, and its numba dispatcher once numba is needed."""
+
+    def __init__(self, function: Callable) -> None:
+        self.py_func = function
+        self._dispatcher = None
+        with _LOCK:
+            _PENDING.append(self)
+
+    @property
+    def dispatcher(self):
+        """numba's dispatcher of this kernel (numba is imported and set up)."""
+        if self._dispatcher is None:
+            numba_dispatchers()
+        return self._dispatcher
+
+    @property
+    def _numba_type_(self):
+        """What numba types this kernel as where a kernel calls it: its dispatcher."""
+        return self.dispatcher._numba_type_
+
+
+class Kernel(Definition):
     """A kernel called from Python: its machine code from the cache, else numba's."""
 
     def __init__(self, function: Callable) -> None:
+        super().__init__(function)
         functools.update_wrapper(self, function)
-        self.py_func = function
         self._by_types: dict[tuple, object] = {}
-        self._dispatcher = None
         self.machine_code_calls = 0
-        with _LOCK:
-            _PENDING.append(self)
 
     def __call__(self, *arguments, **keywords):
         types = None if keywords else machine_code.argument_types(arguments)
@@ -70,13 +89,6 @@ class Kernel:
                 self._by_types[types] = entry_point
         return entry_point
 
-    @property
-    def dispatcher(self):
-        """numba's dispatcher of this kernel (numba is imported and set up)."""
-        if self._dispatcher is None:
-            numba_dispatchers()
-        return self._dispatcher
-
     def __getattr__(self, name: str):
         """numba's dispatcher's attributes (``stats``, ``signatures``...)."""
         if name.startswith("__"):
@@ -84,14 +96,8 @@ class Kernel:
         return getattr(self.dispatcher, name)
 
 
-class Inner:
-    """A kernel only other kernels call, until numba is set up."""
-
-    def __init__(self, function: Callable) -> None:
-        self.py_func = function
-        self._dispatcher = None
-        with _LOCK:
-            _PENDING.append(self)
+class Inner(Definition):
+    """A kernel only other kernels call."""
 
 
 def kernel(function: Callable) -> Kernel:
@@ -105,22 +111,15 @@ def inner(function: Callable) -> Inner:
 
 
 def numba_dispatchers() -> None:
-    """Give every kernel defined so far its numba dispatcher, in place of it in the
-    globals of the kernels (where numba looks for the kernels a kernel calls)."""
+    """Give every kernel defined so far its numba dispatcher."""
     from vidjil_kernel import numba_cache
 
     with _LOCK:
-        pending = list(_PENDING)
-        _PENDING.clear()
-        for definition in pending:
+        for definition in _PENDING:
             make = numba_cache.kernel_dispatcher if isinstance(definition, Kernel) \
                 else numba_cache.inner_dispatcher
             definition._dispatcher = make(definition.py_func)
-        for definition in pending:
-            names = definition.py_func.__globals__
-            for name, value in list(names.items()):
-                if isinstance(value, Kernel | Inner) and value._dispatcher is not None:
-                    names[name] = value._dispatcher
+        _PENDING.clear()
 
 
 def cache_dir() -> Path:
