@@ -5,19 +5,21 @@ start, while a cached kernel needs little of it: its machine code (an object fil
 compiled by LLVM, with the C-callable wrapper numba generates to unbox the Python
 arguments), three of numba's C extensions (its runtime's functions, which that
 code calls, and the wrapper's Python function type), and llvmlite to link it.
-When numba compiles a kernel, or loads it from its own cache, ``vidjil_kernel.jit``
-also writes a *machine-code entry* here: the object code, the wrapper's name, the
-environments (constants the wrapper reads), the symbols it needs, and the argument
-types it was compiled for.  A later process loads the entry and calls the wrapper
-for arguments of exactly those types; any other call goes through numba.
+When numba compiles a kernel, or loads it from its own cache,
+``vidjil_kernel.numba_cache`` also writes a *machine-code entry* here: the object
+code, the wrapper's name, the environments (constants the wrapper reads), the
+symbols it needs, and the argument types it was compiled for.  A later process
+loads the entry and calls the wrapper for arguments of exactly those types
+(``vidjil_kernel.jit.kernel``); any other call goes through numba.
 
 Safety.  The wrapper trusts its arguments' types (numba's dispatcher picked it for
 them), so a call is made only for arguments of the recorded types as numba would
 type them (``argument_types``): arrays of a plain native dtype (C, F or any
 layout; read-only apart), ints, floats and bools.  An entry names the machine
-(target, CPU, features) and the numba build it was compiled with, and the
-kernel's source; an entry that does not match, needs a symbol that is not there,
-or cannot be read, is not used.  Entries are written whole then renamed.
+(target, CPU, features) and the numba build it was compiled with, and the sources
+of the kernel and of the kernels it calls; an entry that does not match, needs a
+symbol that is not there, or cannot be read, is not used.  Entries are written
+whole then renamed.
 """
 
 from __future__ import annotations
