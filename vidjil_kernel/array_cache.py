@@ -14,14 +14,13 @@ entries go beyond ``MAX_ENTRIES``.
 from __future__ import annotations
 
 import hashlib
-import os
-import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from zipfile import BadZipFile
 
 import numpy as np
 
+from vidjil_kernel.fileio import atomic_write
 from vidjil_kernel.jit import cache_dir
 
 #: entries kept (an index makes one or two, of up to 1 MB)
@@ -60,14 +59,8 @@ def cached_arrays(kind: str, key: Iterable[bytes | str],
 
 def _save(path: Path, arrays: tuple[np.ndarray, ...]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
-    try:
-        with open(part, "xb") as out:
-            np.savez(out, *arrays)
-        os.replace(part, path)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "wb") as out:
+        np.savez(out, *arrays)
     entries = sorted(path.parent.glob("*.npz"), key=_modified)
     for old in entries[:max(len(entries) - MAX_ENTRIES, 0)]:
         old.unlink(missing_ok=True)

@@ -33,7 +33,6 @@ import os
 import pickle
 import sys
 import threading
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -41,6 +40,8 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+
+from vidjil_kernel.fileio import atomic_write
 
 #: bumped whenever what an entry holds changes
 ENTRY_FORMAT = 1
@@ -166,14 +167,8 @@ def write_entry(path: Path, entry: Entry) -> None:
     """Write ``entry`` whole then rename it (concurrent workers see it complete or not),
     in place of the entries of the kernel's other sources or builds."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
-    try:
-        with open(part, "xb") as out:
-            pickle.dump(entry, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(part, path)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "wb") as out:
+        pickle.dump(entry, out, protocol=pickle.HIGHEST_PROTOCOL)
     for other in path.parent.glob("*.vkm"):
         if other != path:
             other.unlink(missing_ok=True)
