@@ -149,10 +149,11 @@ def ensure_compiled(preset: Preset, workers: int | None = None) -> bool:
 
         with tempfile.TemporaryDirectory() as scratch:
             # the longest first, so that the short ones fill in (CPU seconds, on a
-            # 2-core VM: about 11, 5, 3.5, 2.5, 2 and 1)
+            # 2-core VM: about 7, 4, 4, 2, 1.6 and 0.9)
             groups = [(_compile_merge,), (_compile_detection, preset),
-                      (_compile_designation, preset), (_compile_reads, scratch, "warmup.fq.gz"),
-                      (_compile_windows,), (_compile_reads, scratch, "warmup.fa")]
+                      (_compile_designation, preset), (_compile_windows,),
+                      (_compile_reads, scratch, "warmup.fq.gz"),
+                      (_compile_reads, scratch, "warmup.fa")]
             count = workers or min(len(groups), len(os.sched_getaffinity(0)))
             if count < 2 or multiprocessing.current_process().daemon:
                 for function, *arguments in groups:  # e.g. in a Dask worker: no children
