@@ -171,3 +171,32 @@ def test_numba_code_of_ones_own_calls_the_kernels() -> None:
         return _log_add(log_poisson_tail(n, lam), 0.0)
 
     assert tail_or_one(3, 1.0) == pytest.approx(math.log(math.exp(log_poisson_tail(3, 1.0)) + 1))
+
+
+def test_an_inner_kernel_makes_no_machine_code_of_its_own(monkeypatch) -> None:
+    """Its callers' optimisation and machine code cover its code (numba_cache._LinkOnlyLibrary)."""
+    import numba
+    from numba.core.codegen import JITCodeLibrary
+
+    from vidjil_kernel.jit import inner
+
+    made = []
+    make = JITCodeLibrary._finalize_specific
+
+    def recording(library):
+        made.append(library.name)
+        make(library)
+
+    monkeypatch.setattr(JITCodeLibrary, "_finalize_specific", recording)
+
+    @inner
+    def plus_one(x):
+        return x + 1
+
+    @numba.njit
+    def twice_plus_one(x):
+        return 2 * plus_one(x)
+
+    assert twice_plus_one(3) == 8
+    assert [name for name in made if name.endswith(".twice_plus_one")]
+    assert not [name for name in made if name.endswith(".plus_one")], made

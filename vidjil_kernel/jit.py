@@ -9,8 +9,8 @@ loads the kernel from numba's cache or compiles it, and writes the machine-code
 entry later processes load.
 
 ``inner`` is for a kernel that only other kernels call: it needs no Python (or C)
-entry point, nor a cache entry of its own (its machine code is part of its callers'
-entries); skipping them makes a cold start's compilation shorter and the import of
+entry point, no machine code of its own, nor a cache entry (its code is part of its
+callers'); skipping them makes a cold start's compilation shorter and the import of
 the kernel modules quicker.  Such a kernel cannot be called from Python (tests
 included).
 

@@ -32,10 +32,11 @@ from functools import cache
 from itertools import chain
 
 from llvmlite import binding as llvm
-from numba import njit, types
+from numba import _dynfunc, njit, types
 from numba.core.caching import CompileResultCacheImpl, FunctionCache
 from numba.core.codegen import JITCodeLibrary
-from numba.core.compiler import CompileResult
+from numba.core.compiler import Compiler, CompileResult
+from numba.core.compiler_lock import require_global_compiler_lock
 from numba.core.dispatcher import Dispatcher
 from numba.core.environment import Environment, lookup_environment
 from numba.core.errors import NumbaNotImplementedError
@@ -215,9 +216,46 @@ def _register_runtime_symbols() -> None:
         llvm.add_symbol(name if name.startswith("_") else "NRT_" + name, address)
 
 
+class _LinkOnlyLibrary(JITCodeLibrary):
+    """The code of a kernel only other kernels call, kept as LLVM IR for its callers.
+
+    numba optimises each library's module with its callees' code linked in, then makes
+    machine code of it; every caller does both again over its own module.  An inner
+    kernel's machine code is never run, and its callers' optimisation covers its code:
+    its library only links its callees (its functions got numba's function-level
+    passes when they were added).  Nor is its environment bound (numba does that
+    when it makes machine code): only object-mode code reads one.
+    """
+
+    def finalize(self) -> None:
+        require_global_compiler_lock()
+        self._raise_if_finalized()
+        for library in dict.fromkeys(self._linking_libraries):
+            self._reload_init.update(library._reload_init)
+            self._final_module.link_in(library._get_module_for_linking(), preserve=True)
+        self._final_module.verify()
+        self._finalized = True
+
+
+class _InnerCompiler(Compiler):
+    """numba's compiler, making a ``_LinkOnlyLibrary`` and no entry point."""
+
+    def compile_extra(self, func):
+        self.state.library = _LinkOnlyLibrary(self.state.targetctx.codegen(), func.__qualname__)
+        self.state.flags.no_compile = True
+        result = super().compile_extra(func)
+        fndesc = result.fndesc
+        # what numba's dispatcher holds for a kernel without a Python entry point
+        entry_point = _dynfunc.make_function(fndesc.lookup_module(), fndesc.qualname, "", 0,
+                                             result.environment, (result.library,))
+        self.state.targetctx.insert_user_function(entry_point, fndesc, [result.library])
+        return result._replace(entry_point=entry_point)
+
+
 def inner_dispatcher(function: Callable) -> Dispatcher:
     """numba's dispatcher of a kernel only other kernels call (``vidjil_kernel.jit.inner``)."""
-    return njit(nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)(function)
+    return njit(nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True,
+                pipeline_class=_InnerCompiler)(function)
 
 
 def kernel_dispatcher(function: Callable) -> Dispatcher:
