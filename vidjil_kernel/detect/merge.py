@@ -69,15 +69,13 @@ def _segment_code(data, start, segment):
 
 
 @kernel
-def _segments(parents, win_offset, win_width, win_arena):
-    """(code, parent, offset) of the parents' window segments at every offset (unsorted)."""
+def _segments(parents, win_offset, win_width, win_arena, codes, owner, where):
+    """(code, parent, offset) of the parents' window segments at every offset (unsorted).
+
+    Into ``codes``, ``owner`` and ``where``, long enough for every segment; returns
+    how many (segments with an N are left out).
+    """
     segment = SEGMENT
-    total = 0
-    for p in parents:
-        total += max(0, win_width[p] - segment + 1)
-    codes = np.empty(total, np.int64)
-    owner = np.empty(total, np.int32)
-    where = np.empty(total, np.int32)
     n = 0
     for p in parents:
         for offset in range(0, win_width[p] - segment + 1):
@@ -87,7 +85,7 @@ def _segments(parents, win_offset, win_width, win_arena):
                 owner[n] = p
                 where[n] = offset
                 n += 1
-    return codes[:n], owner[:n], where[:n]
+    return n
 
 
 @inner
@@ -102,23 +100,18 @@ def _home_slot(code, bits):
 
 
 @kernel
-def _segment_table(codes):
+def _segment_table(codes, table):
     """Open-addressing table over the sorted ``codes``: rows (code, first * 32 + run).
 
     ``first`` is the index of the code's first entry, ``run`` how many of its entries
     are looked at (at most _PARENTS_PER_SEGMENT): a lookup touches one row and then
-    only the entries it uses.  Empty rows hold code -1.
+    only the entries it uses.  ``table`` comes with 2**bits rows of -1 (empty).
     """
     n = codes.shape[0]
-    size = 2
-    bits = 1
-    while size < 2 * n + 2:
-        size *= 2
+    size = table.shape[0]
+    bits = 0
+    while (1 << bits) < size:
         bits += 1
-    table = np.empty((size, 2), np.int64)
-    for slot in range(size):  # loops, not np.full: quicker to compile
-        table[slot, 0] = -1
-        table[slot, 1] = -1
     i = 0
     while i < n:
         run = 1
@@ -130,7 +123,6 @@ def _segment_table(codes):
         table[slot, 0] = codes[i]
         table[slot, 1] = i * 32 + min(run, _PARENTS_PER_SEGMENT)
         i += run
-    return table
 
 
 _COST_INDEL_HOMOPOLYMER = -math.log(INDEL_HOMOPOLYMER)
@@ -470,7 +462,7 @@ def _select(candidates, n_used, by_support, wanted, tried, order):
 def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_offset,
                     win_width, win_arena, kept_offset, kept_length, kept_window, kept_count,
                     row_profile, profiles, read_arena, scratch, cost, edits_table, tried,
-                    parent_buffer, error):
+                    parent_buffer, error, masks, order):
     """The first candidate explaining the child as errors (-1: none).
 
     _TRIES candidates are tried best-supported first (the parent of a child with an
@@ -483,8 +475,6 @@ def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_o
     child_width = win_width[child]
     child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
     log_alpha = math.log(ALPHA)
-    masks = np.empty(4, np.uint64)
-    order = np.empty(_TRIES + _TRIES_BIGGEST, np.int64)
     n_order = _select(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried, order)
     for attempt in range(_TRIES + _TRIES_BIGGEST):
         if attempt == _TRIES:
@@ -538,27 +528,10 @@ def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_o
 @kernel
 def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                   kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                  entries, table):
-    """Parent row of each window (-1: none), given the segment index of the parents."""
-    parent_of = np.empty(n_rows, np.int64)  # each one set below
-    widest = 1
-    longest = 1
-    for row in range(n_rows):
-        widest = max(widest, win_width[row])
-        for k in range(kept_count[row]):
-            longest = max(longest, kept_length[row, k])
-    votes = np.zeros((2 * longest, 5), np.int32)
-    scan_codes = np.empty(2 * longest, np.int64)
-    child_buffer = np.empty(2 * longest + 2 * MAX_EDITS, np.uint8)
-    parent_buffer = np.empty(2 * longest + 2 * MAX_EDITS, np.uint8)
-    error = np.empty(widest, np.float64)
-    cost = np.empty((3, widest + 2 * MAX_EDITS + 1), np.float64)
-    edits_table = np.empty((2, widest + 2 * MAX_EDITS + 1), np.int64)
-    tried = np.zeros(_MAX_CANDIDATES, np.bool_)
-    slot_of = np.empty(_CANDIDATE_SLOTS, np.int64)
-    for slot in range(_CANDIDATE_SLOTS):  # loops, not np.full: quicker to compile
-        slot_of[slot] = -1
-    candidates = np.zeros((_MAX_CANDIDATES, 5), np.int64)
+                  entries, table, parent_of, votes, scan_codes, child_buffer, parent_buffer,
+                  error, cost, edits_table, tried, slot_of, candidates, masks, order):
+    """Parent row of each window (-1: none) into ``parent_of``, given the segment index
+    of the parents; the arrays after ``parent_of`` are scratch (``_merge_scratch``)."""
     n_used = 0
     for child in range(n_rows):
         length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
@@ -573,8 +546,33 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
         parent_of[child] = _try_candidates(
             child, read, window_at, n_used, candidates, row_count, win_offset, win_width,
             win_arena, kept_offset, kept_length, kept_window, kept_count, row_profile,
-            profiles, read_arena, votes, cost, edits_table, tried, parent_buffer, error)
-    return parent_of
+            profiles, read_arena, votes, cost, edits_table, tried, parent_buffer, error,
+            masks, order)
+
+
+def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
+                   kept_count: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``parent_of`` and the scratch arrays of ``_find_parents``, in its argument order.
+
+    Allocated here rather than in the kernels: numba compiles ``np.empty`` and
+    ``np.zeros`` once for every dtype and shape a kernel asks for (about a second of
+    the merge's compilation).
+    """
+    widest = max(1, int(win_width[:n_rows].max(initial=1)))
+    kept = np.arange(kept_length.shape[1]) < kept_count[:n_rows, None]
+    longest = max(1, int(kept_length[:n_rows].max(initial=1, where=kept)))
+    consensus = 2 * longest + 2 * MAX_EDITS  # a consensus and its margins
+    band = widest + 2 * MAX_EDITS + 1
+    return (np.empty(n_rows, np.int64),  # parent_of
+            np.zeros((2 * longest, 5), np.int32),  # votes
+            np.empty(2 * longest, np.int64),  # scan_codes
+            np.empty(consensus, np.uint8), np.empty(consensus, np.uint8),  # child, parent
+            np.empty(widest, np.float64),  # error
+            np.empty((3, band), np.float64), np.empty((2, band), np.int64),  # cost, edits
+            np.zeros(_MAX_CANDIDATES, np.bool_),  # tried
+            np.full(_CANDIDATE_SLOTS, -1, np.int64),  # slot_of
+            np.zeros((_MAX_CANDIDATES, 5), np.int64),  # candidates
+            np.empty(4, np.uint64), np.empty(_TRIES + _TRIES_BIGGEST, np.int64))  # masks, order
 
 
 def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
@@ -584,22 +582,32 @@ def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
                  read_arena: np.ndarray) -> np.ndarray:
     """Parent row of each window (-1: none), for windows explained as errors of a bigger one.
 
-    Parents are the windows seen at least twice.  (Sorting happens here, in numpy,
-    to keep the kernels quick to compile.)
+    Parents are the windows seen at least twice.  (Sorting and allocating happen here,
+    in numpy, to keep the kernels quick to compile.)
     """
     parents = np.flatnonzero(row_count[:n_rows] >= 2)
     parents = parents[np.argsort(-row_count[parents], kind="stable")]  # biggest first...
-    codes, owner, where = _segments(parents, win_offset, win_width, win_arena)
-    order = np.argsort(codes, kind="stable")  # ...within each code
+    total = int(np.maximum(win_width[parents].astype(np.int64) - SEGMENT + 1, 0).sum())
+    codes = np.empty(total, np.int64)
+    owner = np.empty(total, np.int32)
+    where = np.empty(total, np.int32)
+    n = _segments(parents, win_offset, win_width, win_arena, codes, owner, where)
+    order = np.argsort(codes[:n], kind="stable")  # ...within each code
     entries = np.empty((order.shape[0], 3), np.int64)
     entries[:, 0] = owner[order]
     entries[:, 1] = where[order]
     entries[:, 2] = row_count[entries[:, 0]]
-    table = _segment_table(codes[order])
+    size = 2
+    while size < 2 * n + 2:
+        size *= 2
+    table = np.full((size, 2), -1, np.int64)
+    _segment_table(codes[order], table)
     del codes, owner, where, order  # the merge's peak memory: keep only what it reads
-    return _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
-                         kept_length, kept_window, kept_count, row_profile, profiles,
-                         read_arena, entries, table)
+    scratch = _merge_scratch(n_rows, win_width, kept_length, kept_count)
+    _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
+                  kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
+                  entries, table, *scratch)
+    return scratch[0]
 
 
 @kernel
