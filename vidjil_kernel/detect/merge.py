@@ -558,9 +558,9 @@ def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
     ``np.zeros`` once for every dtype and shape a kernel asks for (about a second of
     the merge's compilation).
     """
-    widest = max(1, int(win_width[:n_rows].max(initial=1)))
+    widest = int(win_width[:n_rows].max(initial=1))
     kept = np.arange(kept_length.shape[1]) < kept_count[:n_rows, None]
-    longest = max(1, int(kept_length[:n_rows].max(initial=1, where=kept)))
+    longest = int(kept_length[:n_rows].max(initial=1, where=kept))
     consensus = 2 * longest + 2 * MAX_EDITS  # a consensus and its margins
     band = widest + 2 * MAX_EDITS + 1
     return (np.empty(n_rows, np.int64),  # parent_of
