@@ -224,7 +224,7 @@ class _LinkOnlyLibrary(JITCodeLibrary):
     kernel's machine code is never run, and its callers' optimisation covers its code:
     its library only links its callees (its functions got numba's function-level
     passes when they were added).  Nor is its environment bound (numba does that
-    when it makes machine code): only object-mode code reads one.
+    when it makes machine code): only code calling back into Python reads one.
     """
 
     def finalize(self) -> None:
