@@ -238,14 +238,15 @@ class _LinkOnlyLibrary(JITCodeLibrary):
 
 
 class _InnerCompiler(Compiler):
-    """numba's compiler, making a ``_LinkOnlyLibrary`` and no entry point."""
+    """numba's compiler, making a ``_LinkOnlyLibrary`` and no machine code."""
 
     def compile_extra(self, func):
         self.state.library = _LinkOnlyLibrary(self.state.targetctx.codegen(), func.__qualname__)
         self.state.flags.no_compile = True
         result = super().compile_extra(func)
         fndesc = result.fndesc
-        # what numba's dispatcher holds for a kernel without a Python entry point
+        # numba's dispatcher keeps a function object per signature, and the lowering of a
+        # call looks the kernel up by it: one without code (Python never calls an inner)
         entry_point = _dynfunc.make_function(fndesc.lookup_module(), fndesc.qualname, "", 0,
                                              result.environment, (result.library,))
         self.state.targetctx.insert_user_function(entry_point, fndesc, [result.library])
