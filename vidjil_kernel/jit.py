@@ -106,7 +106,8 @@ def kernel(function: Callable) -> Kernel:
 
 
 def inner(function: Callable) -> Inner:
-    """A kernel only other kernels call (no entry point from Python, no cache entry)."""
+    """A kernel only other kernels call (no entry point from Python, no machine code nor
+    cache entry of its own)."""
     return Inner(function)
 
 

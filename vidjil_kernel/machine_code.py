@@ -187,7 +187,7 @@ def load(path: Path, function: Callable) -> Callable | None:
             or entry.source != source_digest(function) or entry.build != build_key():
         return None
     with _LOCK:
-        _set_up_runtime()
+        set_up_runtime()
         if not all(_resolvable(symbol) for symbol in entry.needed):
             return None
         return _link(entry, function)
@@ -226,8 +226,13 @@ _LINKED: list = []
 
 
 @cache
-def _set_up_runtime() -> None:
-    """Give LLVM the addresses numba gives it of its C helpers and Python objects."""
+def set_up_runtime() -> None:
+    """Give LLVM the addresses numba gives it of its C helpers and Python objects.
+
+    All that cached machine code needs of numba's set-up, which also compiles its
+    runtime's LLVM functions (~45 ms: each kernel's machine code holds its own copy
+    of those); ``vidjil_kernel.numba_cache`` loads numba's cache with it too.
+    """
     llvm = _llvm()
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()

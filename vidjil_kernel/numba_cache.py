@@ -28,7 +28,6 @@ from __future__ import annotations
 import pickle
 import sys
 from collections.abc import Callable
-from functools import cache
 from itertools import chain
 
 from llvmlite import binding as llvm
@@ -40,7 +39,6 @@ from numba.core.compiler_lock import require_global_compiler_lock
 from numba.core.dispatcher import Dispatcher
 from numba.core.environment import Environment, lookup_environment
 from numba.core.errors import NumbaNotImplementedError
-from numba.core.runtime import _nrt_python as _nrt
 from numba.np.numpy_support import as_dtype
 
 from vidjil_kernel import machine_code
@@ -138,7 +136,7 @@ class _RuntimeOnlyCache(FunctionCache):
                 machine_code.source_digest(self._py_func))
 
     def load_overload(self, sig, target_context):
-        _register_runtime_symbols()
+        machine_code.set_up_runtime()
         with self._guard_against_spurious_io_errors():
             result = self._load_overload(sig, target_context)
         if result is not None:
@@ -202,18 +200,6 @@ def _machine_code_types(signature: tuple) -> tuple[machine_code.ArgumentType, ..
         if dtype.kind not in "biuf":
             return None
     return tuple(described)
-
-
-@cache
-def _register_runtime_symbols() -> None:
-    """The addresses of the runtime's C functions, which cached machine code calls.
-
-    All that a cached kernel needs of ``rtsys.initialize``, which also compiles the
-    runtime's LLVM functions (~45 ms): each kernel's machine code holds its own copy
-    of those.  A compilation still initialises the runtime in full.
-    """
-    for name, address in _nrt.c_helpers.items():
-        llvm.add_symbol(name if name.startswith("_") else "NRT_" + name, address)
 
 
 class _LinkOnlyLibrary(JITCodeLibrary):
