@@ -159,11 +159,11 @@ def test_edit_distance_reference_agrees_with_merge_alignment() -> None:
         child = _mutated(rng, parent, rng.randint(0, 4), "ACGT")
         flank_left, flank_right = random_dna(rng, 8), random_dna(rng, 8)
         read = flank_left + child + flank_right
-        error = np.full(len(parent), 0.01)
-        cost = np.empty((3, len(parent) + 2 * MAX_EDITS + 1))
+        query_cost = np.full(len(parent), -np.log(0.01 / 3))
+        cost = np.empty((4, len(parent) + 2 * MAX_EDITS + 1))
         scratch = np.empty((2, len(parent) + 2 * MAX_EDITS + 1), np.int64)
-        edits, _ = _align_log_lambda(encode(parent), error, encode(read), 8, MAX_EDITS, cost,
-                                     scratch)
+        edits, _ = _align_log_lambda(encode(parent), query_cost, encode(read),
+                                     np.zeros(len(read)), 8, MAX_EDITS, cost, scratch)
         distance = naive.edit_distance_inside(parent, read)
         if distance <= MAX_EDITS:
             assert edits <= MAX_EDITS
@@ -182,11 +182,11 @@ def test_fewest_edits_is_the_edit_distance_in_the_stretch_and_bounds_the_alignme
         stretch = read[8 - MAX_EDITS:8 + len(parent) + MAX_EDITS]
         bound = _fewest_edits(encode(parent), encode(read), 8, MAX_EDITS, masks)
         assert bound == naive.edit_distance_inside(parent, stretch)
-        error = np.full(len(parent), 0.01)
-        cost = np.empty((3, len(parent) + 2 * MAX_EDITS + 1))
+        query_cost = np.full(len(parent), -np.log(0.01 / 3))
+        cost = np.empty((4, len(parent) + 2 * MAX_EDITS + 1))
         scratch = np.empty((2, len(parent) + 2 * MAX_EDITS + 1), np.int64)
-        edits, _ = _align_log_lambda(encode(parent), error, encode(read), 8, MAX_EDITS, cost,
-                                     scratch)
+        edits, _ = _align_log_lambda(encode(parent), query_cost, encode(read),
+                                     np.zeros(len(read)), 8, MAX_EDITS, cost, scratch)
         assert min(bound, MAX_EDITS + 1) <= edits  # MAX_EDITS + 1: too many edits
         assert (bound == 0) == (edits == 0)  # an exact copy needs no alignment
     long_query = encode(random_dna(rng, 65))

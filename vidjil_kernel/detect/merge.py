@@ -7,12 +7,15 @@ about a fifth of its reads.  A window (the *child*) is merged into a bigger one
 kept reads (or, when those stop short of it, the two windows on their overlap),
 at most ``MAX_EDITS`` edits away and ``MAX_SHIFT`` nt from the child's window, and
 when the child's read count is plausible as errors of the parent: with lambda =
-parent reads x the product of the edits' probabilities (substitution: the mean
-error probability of the parent's reads at that position, from their base
-qualities, scaled by ERROR_SLACK, /3 for the base; indel: higher inside a
-homopolymer), the chance of at least the child's count is at least ALPHA.  A real
-variant (e.g. a somatic hypermutation subclone) is too abundant to pass; an exact
-shifted copy always passes.
+parent reads x the product of the edits' probabilities, the chance of at least the
+child's count is at least ALPHA.  A substitution's probability is the error
+probability of the base, scaled by ERROR_SLACK, /3 for the base: the mean of the
+parent's reads at that position (from their base qualities), or less when the
+child's reads read the substituted base with a better quality (the geometric mean
+of their error probabilities there): errors sit mostly at low-quality bases, so a
+variant read at high quality is only explained by the high-quality error rate.  An
+indel's probability is higher inside a homopolymer.  A real variant (e.g. a somatic
+hypermutation subclone) is too abundant to pass; an exact shifted copy always passes.
 
 Candidate parents come from exact SEGMENT-long pieces of their windows, at every
 offset, found near the child's window: long enough to be specific among the
@@ -28,6 +31,7 @@ import numpy as np
 
 from vidjil_kernel.detect.affect import log_poisson_tail
 from vidjil_kernel.detect.encode import LETTERS, NUCLEOTIDE_CODE
+from vidjil_kernel.detect.windows import ERROR_OF_PHRED, WindowTable
 from vidjil_kernel.jit import inner, kernel
 
 SEGMENT = 24
@@ -140,17 +144,19 @@ def _indel_cost(sequence, i):
 
 
 @kernel
-def _align_log_lambda(query, error, read, start, band, cost, edits):
+def _align_log_lambda(query, query_cost, read, read_cost, start, band, cost, edits):
     """Most likely way ``query`` sits in ``read`` near ``start``, as sequencing errors.
 
     Semi-global alignment (the whole query, the read's ends free) in a band of
     ``band`` nt around ``start``, minimising the summed -ln probability of the edits:
-    a substitution costs -ln(e/3) with ``error[i]`` the error probability at query
-    position i, an indel -ln of its rate.  ``cost`` (3 rows) and ``edits`` (2 rows)
-    are scratch of at least len(query) + 2 * band + 1 columns: two rolling rows of
-    the band, and the read's indel costs.  Returns (edits, ln of the product of the
-    edits' probabilities); edits is MAX_EDITS + 1 when the query does not fit or needs
-    more edits (the alignment stops as soon as every diagonal has too many).
+    a substitution of query position i by read position j costs the larger of
+    ``query_cost[i]`` and ``read_cost[j]`` (-ln(e/3), e an error probability; 0 where
+    a side does not know), an indel -ln of its rate.  ``cost`` (4 rows) and ``edits``
+    (2 rows) are scratch of at least len(query) + 2 * band + 1 columns: two rolling
+    rows of the band, and the read's indel and substitution costs.  Returns (edits,
+    ln of the product of the edits' probabilities); edits is MAX_EDITS + 1 when the
+    query does not fit or needs more edits (the alignment stops as soon as every
+    diagonal has too many).
     """
     m = query.shape[0]
     lo = start - band
@@ -158,8 +164,10 @@ def _align_log_lambda(query, error, read, start, band, cost, edits):
         return MAX_EDITS + 1, 0.0
     diagonals = 2 * band + 1
     read_indel = cost[2]
+    read_substitution = cost[3]
     for t in range(m + 2 * band):
         read_indel[t] = _indel_cost(read, lo + t)
+        read_substitution[t] = read_cost[lo + t]
     above_cost = cost[0]  # row i - 1 of the band, by diagonal: read column j = row i + k
     row_cost = cost[1]
     above_edits = edits[0]
@@ -169,7 +177,7 @@ def _align_log_lambda(query, error, read, start, band, cost, edits):
         above_edits[k] = 0
     for i in range(1, m + 1):
         deletion = _indel_cost(query, i - 1)
-        substitution = -math.log(error[i - 1] / 3.0)
+        substitution = query_cost[i - 1]
         letter = query[i - 1]
         fewest = MAX_EDITS + 1
         left_cost = 0.0
@@ -177,7 +185,8 @@ def _align_log_lambda(query, error, read, start, band, cost, edits):
         for k in range(diagonals):
             j = i + k
             same = letter == read[lo + j - 1]
-            best = above_cost[k] + (0.0 if same else substitution)
+            best = above_cost[k] + (0.0 if same else max(substitution,
+                                                         read_substitution[j - 1]))
             best_edits = above_edits[k] + (0 if same else 1)
             if k + 1 < diagonals and above_cost[k + 1] + deletion < best:
                 best = above_cost[k + 1] + deletion
@@ -271,20 +280,58 @@ def _fewest_edits(query, read, start, band, masks):
 
 
 @inner
-def _parent_error(parent, row_count, row_profile, profiles, first, length, out):
-    """Error probability at window positions first..first+length of ``parent`` into ``out``.
+def _parent_cost(parent, row_count, row_profile, profiles, first, length, out):
+    """Substitution costs at window positions first..first+length of ``parent`` into ``out``.
 
-    From the parent's error profile (its reads' qualities, scaled by ERROR_SLACK);
-    DEFAULT_ERROR outside the window or without qualities.
+    -ln(e/3), e from the parent's error profile (its reads' qualities, scaled by
+    ERROR_SLACK); DEFAULT_ERROR outside the window or without qualities.
     """
     profile = row_profile[parent]
     width = profiles.shape[1]
     for i in range(length):
         position = first + i
         if profile >= 0 and 0 <= position < width:
-            out[i] = min(0.75, ERROR_SLACK * profiles[profile, position] / row_count[parent])
+            error = min(0.75, ERROR_SLACK * profiles[profile, position] / row_count[parent])
         else:
-            out[i] = DEFAULT_ERROR
+            error = DEFAULT_ERROR
+        out[i] = -math.log(error / 3.0)
+
+
+@inner
+def _child_cost(row, row_count, row_profile, profiles, win_width, kept_offset, kept_length,
+                kept_window, kept_count, read_arena, qual_arena, consensus, window_at, widest,
+                agree, out):
+    """Substitution costs of the row's consensus (from ``_kept_consensus``) into ``out``.
+
+    At each base, -ln(e/3) with e the mean error probability of the row's reads
+    there, scaled by ERROR_SLACK: all its reads inside the window (its error profile),
+    the kept reads reading the consensus base elsewhere; 0 (not known) where no read
+    does, or without qualities.  Only bases an alignment may reach (a window at most
+    ``widest`` long, MAX_SHIFT + MAX_EDITS from the row's) get a cost.  ``agree`` is
+    scratch.
+    """
+    lo = max(0, window_at - MAX_SHIFT - MAX_EDITS)
+    hi = min(consensus.shape[0], window_at + widest + MAX_SHIFT + MAX_EDITS)
+    for j in range(lo, hi):
+        out[j] = 0.0
+        agree[j] = 0
+    if qual_arena.shape[0] == 0:
+        return
+    for k in range(kept_count[row]):
+        offset = kept_offset[row, k]
+        first = window_at - kept_window[row, k]
+        for j in range(max(lo, first), min(hi, first + kept_length[row, k])):
+            if read_arena[offset + j - first] == consensus[j]:
+                out[j] += ERROR_OF_PHRED[qual_arena[offset + j - first]]
+                agree[j] += 1
+    profile = row_profile[row]
+    if profile >= 0:
+        for i in range(win_width[row]):
+            out[window_at + i] = profiles[profile, i]
+            agree[window_at + i] = row_count[row]
+    for j in range(lo, hi):
+        if agree[j] > 0:
+            out[j] = -math.log(min(0.75, ERROR_SLACK * out[j] / agree[j]) / 3.0)
 
 
 @inner
@@ -459,22 +506,26 @@ def _select(candidates, n_used, by_support, wanted, tried, order):
 
 
 @inner
-def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_offset,
-                    win_width, win_arena, kept_offset, kept_length, kept_window, kept_count,
-                    row_profile, profiles, read_arena, scratch, cost, edits_table, tried,
-                    parent_buffer, error, masks, order):
+def _try_candidates(child, read, read_cost, window_at, n_used, candidates, row_count,
+                    win_offset, win_width, win_arena, kept_offset, kept_length, kept_window,
+                    kept_count, row_profile, profiles, read_arena, qual_arena, scratch, agree,
+                    cost, edits_table, tried, parent_buffer, no_cost, query_cost, masks,
+                    order):
     """The first candidate explaining the child as errors (-1: none).
 
     _TRIES candidates are tried best-supported first (the parent of a child with an
     error or two shares most of its segments; among equals, the biggest), then the
     _TRIES_BIGGEST biggest ones left (a clone's shifted copies may share more segments
     with the child than the clone itself, but are too small to explain it).
+    ``read_cost`` receives the child's substitution costs when an alignment first
+    needs them.
     """
     for k in range(n_used):
         tried[k] = False
     child_width = win_width[child]
     child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
     log_alpha = math.log(ALPHA)
+    costed = False
     n_order = _select(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried, order)
     for attempt in range(_TRIES + _TRIES_BIGGEST):
         if attempt == _TRIES:
@@ -487,17 +538,10 @@ def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_o
         parent = candidates[k, _PARENT]
         start = candidates[k, _START]
         width = win_width[parent]
-        if start >= MAX_EDITS and start + width <= read.shape[0] - MAX_EDITS:
+        inside = start >= MAX_EDITS and start + width <= read.shape[0] - MAX_EDITS
+        if inside:
             window = win_arena[win_offset[parent]:win_offset[parent] + width]
             fewest = _fewest_edits(window, read, start, MAX_EDITS, masks)
-            if fewest > MAX_EDITS:
-                continue
-            if fewest == 0:  # an exact copy: what the alignment would find, at no cost
-                return parent
-            _parent_error(parent, row_count, row_profile, profiles, np.int64(0),
-                          np.int64(width), error)
-            edits, log_lambda = _align_log_lambda(window, error, read, start, MAX_EDITS,
-                                                  cost, edits_table)
         else:  # the child's reads stop short of the parent's window: compare the windows
             shift = window_at - start  # child window start, parent window coordinates
             first = max(0, shift)
@@ -510,13 +554,28 @@ def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_o
             query = child_window[first - shift:last - shift]
             text = parent_buffer[:parent_length]
             fewest = _fewest_edits(query, text, parent_window_at + first, MAX_EDITS, masks)
-            if fewest > MAX_EDITS:
-                continue
-            if fewest == 0:
-                return parent
-            _parent_error(parent, row_count, row_profile, profiles, first, last - first, error)
-            edits, log_lambda = _align_log_lambda(query, error, text, parent_window_at + first,
+        if fewest > MAX_EDITS:
+            continue
+        if fewest == 0:  # an exact copy: what the alignment would find, at no cost
+            return parent
+        if not costed:
+            _child_cost(child, row_count, row_profile, profiles, win_width, kept_offset,
+                        kept_length, kept_window, kept_count, read_arena, qual_arena, read,
+                        window_at, query_cost.shape[0], agree, read_cost)
+            costed = True
+        if inside:
+            _parent_cost(parent, row_count, row_profile, profiles, np.int64(0),
+                         np.int64(width), query_cost)
+            edits, log_lambda = _align_log_lambda(window, query_cost, read, read_cost, start,
                                                   MAX_EDITS, cost, edits_table)
+        else:  # the query is the child's: both sides' costs go with it
+            _parent_cost(parent, row_count, row_profile, profiles, first, last - first,
+                         query_cost)
+            for i in range(last - first):
+                query_cost[i] = max(query_cost[i], read_cost[window_at + first - shift + i])
+            edits, log_lambda = _align_log_lambda(query, query_cost, text, no_cost,
+                                                  parent_window_at + first, MAX_EDITS, cost,
+                                                  edits_table)
         if edits > MAX_EDITS:
             continue
         if edits == 0 or log_poisson_tail(row_count[child], math.exp(log_lambda)
@@ -528,8 +587,9 @@ def _try_candidates(child, read, window_at, n_used, candidates, row_count, win_o
 @kernel
 def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                   kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                  entries, table, parent_of, votes, scan_codes, child_buffer, parent_buffer,
-                  error, cost, edits_table, tried, slot_of, candidates, masks, order):
+                  qual_arena, entries, table, parent_of, votes, scan_codes, child_buffer,
+                  parent_buffer, read_cost, no_cost, agree, query_cost, cost, edits_table,
+                  tried, slot_of, candidates, masks, order):
     """Parent row of each window (-1: none) into ``parent_of``, given the segment index
     of the parents; the arrays after ``parent_of`` are scratch (``_merge_scratch``)."""
     n_used = 0
@@ -544,10 +604,10 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
         n_used = _add_candidates(read, first, last, window_at, child, row_count, entries,
                                  table, scan_codes, slot_of, candidates)
         parent_of[child] = _try_candidates(
-            child, read, window_at, n_used, candidates, row_count, win_offset, win_width,
-            win_arena, kept_offset, kept_length, kept_window, kept_count, row_profile,
-            profiles, read_arena, votes, cost, edits_table, tried, parent_buffer, error,
-            masks, order)
+            child, read, read_cost[:length], window_at, n_used, candidates, row_count,
+            win_offset, win_width, win_arena, kept_offset, kept_length, kept_window,
+            kept_count, row_profile, profiles, read_arena, qual_arena, votes, agree, cost,
+            edits_table, tried, parent_buffer, no_cost, query_cost, masks, order)
 
 
 def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
@@ -567,31 +627,32 @@ def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
             np.zeros((2 * longest, 5), np.int32),  # votes
             np.empty(2 * longest, np.int64),  # scan_codes
             np.empty(consensus, np.uint8), np.empty(consensus, np.uint8),  # child, parent
-            np.empty(widest, np.float64),  # error
-            np.empty((3, band), np.float64), np.empty((2, band), np.int64),  # cost, edits
+            np.empty(consensus, np.float64),  # read_cost: the child consensus's
+            np.zeros(consensus, np.float64),  # no_cost: a parent consensus's (not known)
+            np.empty(consensus, np.int32),  # agree
+            np.empty(widest, np.float64),  # query_cost
+            np.empty((4, band), np.float64), np.empty((2, band), np.int64),  # cost, edits
             np.zeros(_MAX_CANDIDATES, np.bool_),  # tried
             np.full(_CANDIDATE_SLOTS, -1, np.int64),  # slot_of
             np.zeros((_MAX_CANDIDATES, 5), np.int64),  # candidates
             np.empty(4, np.uint64), np.empty(_TRIES + _TRIES_BIGGEST, np.int64))  # masks, order
 
 
-def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
-                 win_width: np.ndarray, win_arena: np.ndarray, kept_offset: np.ndarray,
-                 kept_length: np.ndarray, kept_window: np.ndarray, kept_count: np.ndarray,
-                 row_profile: np.ndarray, profiles: np.ndarray,
-                 read_arena: np.ndarray) -> np.ndarray:
+def find_parents(table: WindowTable) -> np.ndarray:
     """Parent row of each window (-1: none), for windows explained as errors of a bigger one.
 
     Parents are the windows seen at least twice.  (Sorting and allocating happen here,
     in numpy, to keep the kernels quick to compile.)
     """
-    parents = np.flatnonzero(row_count[:n_rows] >= 2)
+    n_rows, row_count = table.n_rows, table.row_count[:table.n_rows]
+    win_width = table.win_width
+    parents = np.flatnonzero(row_count >= 2)
     parents = parents[np.argsort(-row_count[parents], kind="stable")]  # biggest first...
     total = int(np.maximum(win_width[parents].astype(np.int64) - SEGMENT + 1, 0).sum())
     codes = np.empty(total, np.int64)
     owner = np.empty(total, np.int32)
     where = np.empty(total, np.int32)
-    n = _segments(parents, win_offset, win_width, win_arena, codes, owner, where)
+    n = _segments(parents, table.win_offset, win_width, table.win_arena, codes, owner, where)
     order = np.argsort(codes[:n], kind="stable")  # ...within each code
     entries = np.empty((order.shape[0], 3), np.int64)
     entries[:, 0] = owner[order]
@@ -600,13 +661,14 @@ def find_parents(n_rows: int, row_count: np.ndarray, win_offset: np.ndarray,
     size = 2
     while size < 2 * n + 2:
         size *= 2
-    table = np.full((size, 2), -1, np.int64)
-    _segment_table(codes[order], table)
+    segment_table = np.full((size, 2), -1, np.int64)
+    _segment_table(codes[order], segment_table)
     del codes, owner, where, order  # the merge's peak memory: keep only what it reads
-    scratch = _merge_scratch(n_rows, win_width, kept_length, kept_count)
-    _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
-                  kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                  entries, table, *scratch)
+    scratch = _merge_scratch(n_rows, win_width, table.kept_length, table.kept_count)
+    _find_parents(n_rows, row_count, table.win_offset, win_width, table.win_arena,
+                  table.kept_offset, table.kept_length, table.kept_window, table.kept_count,
+                  table.row_profile, table.profiles, table.read_arena, table.qual_arena,
+                  entries, segment_table, *scratch)
     return scratch[0]
 
 

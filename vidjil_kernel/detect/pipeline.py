@@ -358,11 +358,7 @@ class Detector:
 
     @staticmethod
     def _merge(table: WindowTable) -> np.ndarray:
-        parent_of = find_parents(
-            table.n_rows, table.row_count[:table.n_rows], table.win_offset, table.win_width,
-            table.win_arena, table.kept_offset, table.kept_length, table.kept_window,
-            table.kept_count, table.row_profile, table.profiles, table.read_arena)
-        return resolve_roots(parent_of)
+        return resolve_roots(find_parents(table))
 
     def _result(self, source: str | os.PathLike, table: WindowTable, roots: np.ndarray,
                 reasons: np.ndarray, by_system: np.ndarray, state: Progress,

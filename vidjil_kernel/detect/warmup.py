@@ -100,11 +100,7 @@ def _compile_merge() -> None:
     from vidjil_kernel.detect.merge import find_parents, resolve_roots
     from vidjil_kernel.detect.windows import WindowTable
 
-    table = WindowTable(True, 50)
-    resolve_roots(find_parents(0, table.row_count[:0], table.win_offset, table.win_width,
-                               table.win_arena, table.kept_offset, table.kept_length,
-                               table.kept_window, table.kept_count, table.row_profile,
-                               table.profiles, table.read_arena))
+    resolve_roots(find_parents(WindowTable(True, 50)))
 
 
 def _compile_designation(preset: Preset) -> None:
