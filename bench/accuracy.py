@@ -16,7 +16,10 @@ truth, read by read and clone by clone.  Prints each figure next to its target:
 - read counts of the top 10 clones within 2% of the truth;
 - the MRD tracer found, its count within 20%.
 
-    python bench/accuracy.py [--reads 1000000] [--workdir DIR] [--keep]
+With ``--errors iontorrent``, the reads carry Ion Torrent's errors (indels, above all
+in homopolymers) instead of Illumina's (substitutions following the base qualities).
+
+    python bench/accuracy.py [--reads 1000000] [--workdir DIR] [--errors illumina]
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from vidjil_kernel.detect.pipeline import DetectOptions, Detector
 from vidjil_kernel.germline import load_preset
 from vidjil_kernel.settings import load_settings
 from vidjil_kernel.simulate import SimulationSpec, simulate
+from vidjil_kernel.simulate.errors import ERROR_MODELS
 
 
 def read_truth(sample_dir: Path, name: str) -> tuple[dict[str, tuple[str, str]], dict[str, dict]]:
@@ -195,6 +199,7 @@ def main() -> int:
     parser.add_argument("--reads", type=int, default=1_000_000)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--errors", choices=sorted(ERROR_MODELS), default="illumina")
     args = parser.parse_args()
     settings = load_settings()
     preset = load_preset("homo-sapiens", settings.germline_dir)
@@ -203,11 +208,13 @@ def main() -> int:
         workdir = args.workdir or Path(scratch)
         passed = True
         for mode in ("diagnosis", "mrd"):
-            spec = SimulationSpec(reads=args.reads, mode=mode, seed=args.seed, name=mode)
+            name = mode if args.errors == "illumina" else f"{mode}-{args.errors}"
+            spec = SimulationSpec(reads=args.reads, mode=mode, seed=args.seed, name=name,
+                                  errors=args.errors)
             sample = simulate(spec, workdir)
-            truth_reads, truth_clones = read_truth(workdir, mode)
+            truth_reads, truth_clones = read_truth(workdir, name)
             figures = evaluate(detector, Path(sample.reads), truth_reads, truth_clones)
-            passed &= report(f"{mode} sample, all human loci", figures)
+            passed &= report(f"{mode} sample, all human loci, {args.errors} errors", figures)
     print("\nall targets met" if passed else "\nsome targets missed")
     return 0 if passed else 1
 

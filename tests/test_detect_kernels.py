@@ -9,7 +9,7 @@ import naive
 import numpy as np
 import pytest
 
-from vidjil_kernel.detect import affect
+from vidjil_kernel.detect import affect, indels
 from vidjil_kernel.detect.encode import NUCLEOTIDE_CODE, encode, seed_codes
 from vidjil_kernel.detect.index import build_index
 from vidjil_kernel.detect.seeds import Seed
@@ -150,6 +150,10 @@ def _mutated(rng: random.Random, parent: str, edits: int, substitutes: str) -> s
     return "".join(child)
 
 
+#: the merge's indel costs without a measure of the sample's rates
+INDEL_COSTS = -np.log(indels.PRIORS)
+
+
 def test_edit_distance_reference_agrees_with_merge_alignment() -> None:
     from vidjil_kernel.detect.merge import MAX_EDITS, _align_log_lambda
 
@@ -163,7 +167,8 @@ def test_edit_distance_reference_agrees_with_merge_alignment() -> None:
         cost = np.empty((4, len(parent) + 2 * MAX_EDITS + 1))
         scratch = np.empty((2, len(parent) + 2 * MAX_EDITS + 1), np.int64)
         edits, _ = _align_log_lambda(encode(parent), query_cost, encode(read),
-                                     np.zeros(len(read)), 8, MAX_EDITS, cost, scratch)
+                                     np.zeros(len(read)), INDEL_COSTS, 8, MAX_EDITS, cost,
+                                     scratch)
         distance = naive.edit_distance_inside(parent, read)
         if distance <= MAX_EDITS:
             assert edits <= MAX_EDITS
@@ -186,7 +191,8 @@ def test_fewest_edits_is_the_edit_distance_in_the_stretch_and_bounds_the_alignme
         cost = np.empty((4, len(parent) + 2 * MAX_EDITS + 1))
         scratch = np.empty((2, len(parent) + 2 * MAX_EDITS + 1), np.int64)
         edits, _ = _align_log_lambda(encode(parent), query_cost, encode(read),
-                                     np.zeros(len(read)), 8, MAX_EDITS, cost, scratch)
+                                     np.zeros(len(read)), INDEL_COSTS, 8, MAX_EDITS, cost,
+                                     scratch)
         assert min(bound, MAX_EDITS + 1) <= edits  # MAX_EDITS + 1: too many edits
         assert (bound == 0) == (edits == 0)  # an exact copy needs no alignment
     long_query = encode(random_dna(rng, 65))

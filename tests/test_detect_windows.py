@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import collections
+import itertools
 import random
 
 import naive
 import numpy as np
 import pytest
 
+from vidjil_kernel.detect import indels
 from vidjil_kernel.detect.consensus import consensus
 from vidjil_kernel.detect.diversity import diversity
 from vidjil_kernel.detect.merge import find_parents, resolve_roots
@@ -185,3 +187,107 @@ def test_a_window_shifted_to_fit_short_reads_merges_into_its_clone() -> None:
     roots = merge(table)
     assert table.window(rows[-1]) != table.window(rows[0])
     assert roots[rows[-1]] == roots[rows[0]]
+
+
+def _runs(read: bytes) -> list[tuple[int, int]]:
+    """(start, length) of each run of one base."""
+    runs, start = [], 0
+    for _, group in itertools.groupby(read):
+        length = len(list(group))
+        runs.append((start, length))
+        start += length
+    return runs
+
+
+def reference_measured_indels(table: WindowTable) -> np.ndarray:
+    """Plain Python: the reads one indel away from the biggest windows, and the chances."""
+    windows = {table.window(row): row for row in range(table.n_rows)}
+    counts = [int(c) for c in table.row_count[:table.n_rows]]
+    biggest = sorted((row for row in range(table.n_rows) if counts[row] >= indels.MIN_READS),
+                     key=lambda row: -counts[row])[:indels.BIGGEST]
+    found = np.zeros((2, indels.LONGEST_RUN))
+    flank, edge = indels.FLANK, indels.EDGE
+    for row in biggest:
+        sequence, _, start = table.kept_reads(row)[0]
+        width = int(table.win_width[row])
+        if start < flank or start + width + flank > len(sequence):
+            continue
+        read = sequence[start - flank:start + width + flank].tobytes()
+        counted = set()
+        for at, run in _runs(read):
+            if at < flank + edge or at + run > flank + width - edge:
+                continue
+            kind = min(run, indels.LONGEST_RUN) - 1
+            for change in (-1, 1):
+                variant = read[:at] + read[at:at + 1] * (run + change) + read[at + run:]
+                for shift in (-1, 0, 1):
+                    other = windows.get(variant[flank + shift:flank + shift + width])
+                    if other is not None and other != row and other not in counted:
+                        counted.add(other)
+                        found[0, kind] += counts[other]
+                found[1, kind] += counts[row]
+    return found
+
+
+def _with_runs(rng: random.Random, n: int) -> str:
+    """Random DNA with runs of 1 to 5 bases."""
+    out = ""
+    while len(out) < n:
+        base = rng.choice([b for b in "ACGT" if not out.endswith(b)])
+        out += base * rng.choice([1, 1, 1, 2, 2, 3, 4, 5])
+    return out[:n]
+
+
+def _indel_reads(molecule: str, at: int, run: int, change: int, shift: int,
+                 count: int) -> list[tuple[str, int, int, int]]:
+    """``count`` reads of ``molecule`` with the run at ``at`` changed, window at 30 + shift."""
+    variant = molecule[:at] + molecule[at] * (run + change) + molecule[at + run:]
+    return [(variant, 1, 30 + shift, W)] * count
+
+
+def test_measured_indels_match_a_reference() -> None:
+    rng = random.Random(12)
+    reads: list[tuple[str, int, int, int]] = []
+    for size in (900, 600, 400, 250, 150):  # the last is too small to be measured
+        molecule = random_dna(rng, 30) + _with_runs(rng, W) + random_dna(rng, 30)
+        reads += [(molecule, 1, 30, W)] * size
+        for at, run in _runs(molecule.encode()):
+            if 25 <= at < 30 + W + 5 and rng.random() < 0.7:  # some at the edges too
+                reads += _indel_reads(molecule, at, run, rng.choice((-1, 1)),
+                                      rng.choice((-1, 0, 1)), rng.randint(1, 12))
+    table = WindowTable(True, W)
+    add_reads(table, reads)
+    found = indels.measured_indels(table)
+    assert found[0].sum() > 0 and found[1, 2:].sum() > 0
+    np.testing.assert_array_equal(found, reference_measured_indels(table))
+
+
+@pytest.mark.parametrize("sequencer", ["illumina", "iontorrent"])
+def test_indels_merge_at_the_rate_the_biggest_clones_show(sequencer: str) -> None:
+    """Five clones of 2,000 reads: on Ion Torrent, each of their runs of 3 bases
+    shortened or lengthened in 1% of their reads, not on Illumina.  A window of 10
+    reads with a run of 3 bases shortened next to a clone is errors of it on Ion
+    Torrent; on Illumina, it is another clone (the prior rate would merge it)."""
+    rng = random.Random(13)
+    reads: list[tuple[str, int, int, int]] = []
+    molecules = []
+    for _ in range(5):
+        window = _with_runs(rng, W)
+        other = next(b for b in "ACGT" if b not in (window[19], window[23]))
+        window = window[:20] + other * 3 + window[23:]  # a run of 3 at molecule position 50
+        molecule = random_dna(rng, 30) + window + random_dna(rng, 30)
+        molecules.append(molecule)
+        reads += [(molecule, 1, 30, W)] * 2000
+        if sequencer == "iontorrent":
+            for at, run in _runs(molecule.encode()):
+                if run == 3 and 35 <= at < 30 + W - 5:
+                    reads += _indel_reads(molecule, at, run, -1, 0, 20)
+                    reads += _indel_reads(molecule, at, run, 1, 0, 20)
+    if sequencer == "illumina":
+        reads += _indel_reads(molecules[0], 50, 3, -1, 0, 10)
+    table = WindowTable(True, W)
+    rows = add_reads(table, reads)
+    roots = merge(table)
+    variant = _indel_reads(molecules[0], 50, 3, -1, 0, 1)[0]
+    child = next(row for row, read in zip(rows, reads, strict=True) if read == variant)
+    assert (roots[child] == roots[rows[0]]) == (sequencer == "iontorrent")

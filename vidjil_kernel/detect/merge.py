@@ -10,12 +10,13 @@ when the child's read count is plausible as errors of the parent: with lambda =
 parent reads x the product of the edits' probabilities, the chance of at least the
 child's count is at least ALPHA.  A substitution's probability is the error
 probability of the base, scaled by ERROR_SLACK, /3 for the base: the mean of the
-parent's reads at that position (from their base qualities), or less when the
-child's reads read the substituted base with a better quality (the geometric mean
-of their error probabilities there): errors sit mostly at low-quality bases, so a
-variant read at high quality is only explained by the high-quality error rate.  An
-indel's probability is higher inside a homopolymer.  A real variant (e.g. a somatic
-hypermutation subclone) is too abundant to pass; an exact shifted copy always passes.
+parent's reads at that position (from their base qualities), or the mean of the
+child's reads when they read the substituted base with a better quality: errors sit
+mostly at low-quality bases, so a variant read at high quality is only explained by
+the high-quality error rate.  An indel's probability is the sample's rate at a
+base in a run of its length (:mod:`~vidjil_kernel.detect.indels`).  A real
+variant (e.g. a somatic hypermutation subclone) is too abundant to pass; an exact
+shifted copy always passes.
 
 Candidate parents come from exact SEGMENT-long pieces of their windows, at every
 offset, found near the child's window: long enough to be specific among the
@@ -31,6 +32,7 @@ import numpy as np
 
 from vidjil_kernel.detect.affect import log_poisson_tail
 from vidjil_kernel.detect.encode import LETTERS, NUCLEOTIDE_CODE
+from vidjil_kernel.detect.indels import indel_costs
 from vidjil_kernel.detect.windows import ERROR_OF_PHRED, WindowTable
 from vidjil_kernel.jit import inner, kernel
 
@@ -47,9 +49,6 @@ ALPHA = 1e-4
 DEFAULT_ERROR = 0.005
 #: base qualities are often optimistic: error probabilities from them are scaled up by this
 ERROR_SLACK = 2.0
-#: probability of an indel at a base inside / outside a homopolymer
-INDEL_HOMOPOLYMER = 2e-3
-INDEL_OTHER = 2e-5
 #: parents taken per segment (the biggest ones)
 _PARENTS_PER_SEGMENT = 16
 #: distinct (parent, position) candidates per child, and the hash slots counting them
@@ -129,34 +128,39 @@ def _segment_table(codes, table):
         i += run
 
 
-_COST_INDEL_HOMOPOLYMER = -math.log(INDEL_HOMOPOLYMER)
-_COST_INDEL_OTHER = -math.log(INDEL_OTHER)
-
-
 @inner
-def _indel_cost(sequence, i):
-    """-ln of the rate of an indel of ``sequence[i]``: likelier inside a homopolymer."""
+def _indel_cost(sequence, i, indel_costs):
+    """-ln of the rate of an indel of ``sequence[i]``: ``indel_costs`` by the length of
+    its run (:func:`~vidjil_kernel.detect.indels.indel_costs`)."""
+    longest = indel_costs.shape[0]
     base = sequence[i]
-    if (i > 0 and sequence[i - 1] == base) or (i + 1 < sequence.shape[0]
-                                                and sequence[i + 1] == base):
-        return _COST_INDEL_HOMOPOLYMER
-    return _COST_INDEL_OTHER
+    run = 1
+    j = i - 1
+    while j >= 0 and sequence[j] == base and run < longest:
+        run += 1
+        j -= 1
+    j = i + 1
+    while j < sequence.shape[0] and sequence[j] == base and run < longest:
+        run += 1
+        j += 1
+    return indel_costs[run - 1]
 
 
 @kernel
-def _align_log_lambda(query, query_cost, read, read_cost, start, band, cost, edits):
+def _align_log_lambda(query, query_cost, read, read_cost, indel_costs, start, band, cost,
+                      edits):
     """Most likely way ``query`` sits in ``read`` near ``start``, as sequencing errors.
 
     Semi-global alignment (the whole query, the read's ends free) in a band of
     ``band`` nt around ``start``, minimising the summed -ln probability of the edits:
     a substitution of query position i by read position j costs the larger of
     ``query_cost[i]`` and ``read_cost[j]`` (-ln(e/3), e an error probability; 0 where
-    a side does not know), an indel -ln of its rate.  ``cost`` (4 rows) and ``edits``
-    (2 rows) are scratch of at least len(query) + 2 * band + 1 columns: two rolling
-    rows of the band, and the read's indel and substitution costs.  Returns (edits,
-    ln of the product of the edits' probabilities); edits is MAX_EDITS + 1 when the
-    query does not fit or needs more edits (the alignment stops as soon as every
-    diagonal has too many).
+    a side does not know), an indel -ln of its rate (``_indel_cost``).  ``cost`` (4
+    rows) and ``edits`` (2 rows) are scratch of at least len(query) + 2 * band + 1
+    columns: two rolling rows of the band, and the read's indel and substitution costs.
+    Returns (edits, ln of the product of the edits' probabilities); edits is
+    MAX_EDITS + 1 when the query does not fit or needs more edits (the alignment
+    stops as soon as every diagonal has too many).
     """
     m = query.shape[0]
     lo = start - band
@@ -166,7 +170,7 @@ def _align_log_lambda(query, query_cost, read, read_cost, start, band, cost, edi
     read_indel = cost[2]
     read_substitution = cost[3]
     for t in range(m + 2 * band):
-        read_indel[t] = _indel_cost(read, lo + t)
+        read_indel[t] = _indel_cost(read, lo + t, indel_costs)
         read_substitution[t] = read_cost[lo + t]
     above_cost = cost[0]  # row i - 1 of the band, by diagonal: read column j = row i + k
     row_cost = cost[1]
@@ -176,7 +180,7 @@ def _align_log_lambda(query, query_cost, read, read_cost, start, band, cost, edi
         above_cost[k] = 0.0  # the query may start anywhere in the read's stretch
         above_edits[k] = 0
     for i in range(1, m + 1):
-        deletion = _indel_cost(query, i - 1)
+        deletion = _indel_cost(query, i - 1, indel_costs)
         substitution = query_cost[i - 1]
         letter = query[i - 1]
         fewest = MAX_EDITS + 1
@@ -506,11 +510,11 @@ def _select(candidates, n_used, by_support, wanted, tried, order):
 
 
 @inner
-def _try_candidates(child, read, read_cost, window_at, n_used, candidates, row_count,
-                    win_offset, win_width, win_arena, kept_offset, kept_length, kept_window,
-                    kept_count, row_profile, profiles, read_arena, qual_arena, scratch, agree,
-                    cost, edits_table, tried, parent_buffer, no_cost, query_cost, masks,
-                    order):
+def _try_candidates(child, read, read_cost, indel_costs, window_at, n_used, candidates,
+                    row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
+                    kept_window, kept_count, row_profile, profiles, read_arena, qual_arena,
+                    scratch, agree, cost, edits_table, tried, parent_buffer, no_cost,
+                    query_cost, masks, order):
     """The first candidate explaining the child as errors (-1: none).
 
     _TRIES candidates are tried best-supported first (the parent of a child with an
@@ -566,16 +570,17 @@ def _try_candidates(child, read, read_cost, window_at, n_used, candidates, row_c
         if inside:
             _parent_cost(parent, row_count, row_profile, profiles, np.int64(0),
                          np.int64(width), query_cost)
-            edits, log_lambda = _align_log_lambda(window, query_cost, read, read_cost, start,
-                                                  MAX_EDITS, cost, edits_table)
+            edits, log_lambda = _align_log_lambda(window, query_cost, read, read_cost,
+                                                  indel_costs, start, MAX_EDITS, cost,
+                                                  edits_table)
         else:  # the query is the child's: both sides' costs go with it
             _parent_cost(parent, row_count, row_profile, profiles, first, last - first,
                          query_cost)
             for i in range(last - first):
                 query_cost[i] = max(query_cost[i], read_cost[window_at + first - shift + i])
             edits, log_lambda = _align_log_lambda(query, query_cost, text, no_cost,
-                                                  parent_window_at + first, MAX_EDITS, cost,
-                                                  edits_table)
+                                                  indel_costs, parent_window_at + first,
+                                                  MAX_EDITS, cost, edits_table)
         if edits > MAX_EDITS:
             continue
         if edits == 0 or log_poisson_tail(row_count[child], math.exp(log_lambda)
@@ -587,9 +592,9 @@ def _try_candidates(child, read, read_cost, window_at, n_used, candidates, row_c
 @kernel
 def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                   kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                  qual_arena, entries, table, parent_of, votes, scan_codes, child_buffer,
-                  parent_buffer, read_cost, no_cost, agree, query_cost, cost, edits_table,
-                  tried, slot_of, candidates, masks, order):
+                  qual_arena, indel_costs, entries, table, parent_of, votes, scan_codes,
+                  child_buffer, parent_buffer, read_cost, no_cost, agree, query_cost, cost,
+                  edits_table, tried, slot_of, candidates, masks, order):
     """Parent row of each window (-1: none) into ``parent_of``, given the segment index
     of the parents; the arrays after ``parent_of`` are scratch (``_merge_scratch``)."""
     n_used = 0
@@ -604,10 +609,10 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
         n_used = _add_candidates(read, first, last, window_at, child, row_count, entries,
                                  table, scan_codes, slot_of, candidates)
         parent_of[child] = _try_candidates(
-            child, read, read_cost[:length], window_at, n_used, candidates, row_count,
-            win_offset, win_width, win_arena, kept_offset, kept_length, kept_window,
-            kept_count, row_profile, profiles, read_arena, qual_arena, votes, agree, cost,
-            edits_table, tried, parent_buffer, no_cost, query_cost, masks, order)
+            child, read, read_cost[:length], indel_costs, window_at, n_used, candidates,
+            row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
+            kept_window, kept_count, row_profile, profiles, read_arena, qual_arena, votes,
+            agree, cost, edits_table, tried, parent_buffer, no_cost, query_cost, masks, order)
 
 
 def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
@@ -668,7 +673,7 @@ def find_parents(table: WindowTable) -> np.ndarray:
     _find_parents(n_rows, row_count, table.win_offset, win_width, table.win_arena,
                   table.kept_offset, table.kept_length, table.kept_window, table.kept_count,
                   table.row_profile, table.profiles, table.read_arena, table.qual_arena,
-                  entries, segment_table, *scratch)
+                  indel_costs(table), entries, segment_table, *scratch)
     return scratch[0]
 
 

@@ -39,15 +39,15 @@ def _hash_bytes(data, start, stop):
 
 
 @inner
-def _find_or_add(window, width, slots, keys, win_offset, win_width, win_arena, used, n_rows):
-    """Row of ``window[:width]``; adds it if new.  Returns (row, is_new, new arena use)."""
+def find_row(window, width, slots, keys, win_offset, win_width, win_arena):
+    """(row of ``window[:width]`` or EMPTY, its hash, the slot it has or would have)."""
     h = _hash_bytes(window, 0, width)
     mask = slots.shape[0] - 1
     slot = np.int64(h & np.uint64(mask))
     while True:
         row = slots[slot]
         if row == EMPTY:
-            break
+            return row, h, slot
         if keys[row] == h and win_width[row] == width:
             offset = win_offset[row]
             same = True
@@ -56,8 +56,16 @@ def _find_or_add(window, width, slots, keys, win_offset, win_width, win_arena, u
                     same = False
                     break
             if same:
-                return row, False, used
+                return row, h, slot
         slot = (slot + 1) & mask
+
+
+@inner
+def _find_or_add(window, width, slots, keys, win_offset, win_width, win_arena, used, n_rows):
+    """Row of ``window[:width]``; adds it if new.  Returns (row, is_new, new arena use)."""
+    row, h, slot = find_row(window, width, slots, keys, win_offset, win_width, win_arena)
+    if row != EMPTY:
+        return row, False, used
     row = n_rows
     slots[slot] = row
     keys[row] = h
