@@ -9,7 +9,7 @@ import naive
 import numpy as np
 import pytest
 
-from vidjil_kernel.detect import affect, indels
+from vidjil_kernel.detect import affect, error_rates
 from vidjil_kernel.detect.encode import NUCLEOTIDE_CODE, encode, seed_codes
 from vidjil_kernel.detect.index import build_index
 from vidjil_kernel.detect.seeds import Seed
@@ -151,7 +151,7 @@ def _mutated(rng: random.Random, parent: str, edits: int, substitutes: str) -> s
 
 
 #: the merge's indel costs without a measure of the sample's rates
-INDEL_COSTS = -np.log(indels.PRIORS)
+INDEL_COSTS = -np.log(error_rates.PRIORS)
 
 
 def test_edit_distance_reference_agrees_with_merge_alignment() -> None:

@@ -10,7 +10,7 @@ import naive
 import numpy as np
 import pytest
 
-from vidjil_kernel.detect import indels
+from vidjil_kernel.detect import error_rates
 from vidjil_kernel.detect.consensus import consensus
 from vidjil_kernel.detect.diversity import diversity
 from vidjil_kernel.detect.merge import find_parents, resolve_roots
@@ -199,34 +199,50 @@ def _runs(read: bytes) -> list[tuple[int, int]]:
     return runs
 
 
-def reference_measured_indels(table: WindowTable) -> np.ndarray:
-    """Plain Python: the reads one indel away from the biggest windows, and the chances."""
+def reference_measured_errors(table: WindowTable) -> tuple[np.ndarray, np.ndarray]:
+    """Plain Python: the reads one indel, one substitution away from the biggest windows,
+    and the chances (indels) and predicted errors (substitutions)."""
     windows = {table.window(row): row for row in range(table.n_rows)}
     counts = [int(c) for c in table.row_count[:table.n_rows]]
-    biggest = sorted((row for row in range(table.n_rows) if counts[row] >= indels.MIN_READS),
-                     key=lambda row: -counts[row])[:indels.BIGGEST]
-    found = np.zeros((2, indels.LONGEST_RUN))
-    flank, edge = indels.FLANK, indels.EDGE
+    biggest = sorted((row for row in range(table.n_rows)
+                      if counts[row] >= error_rates.MIN_READS),
+                     key=lambda row: -counts[row])[:error_rates.BIGGEST]
+    found = np.zeros((2, error_rates.LONGEST_RUN))
+    substitutions = np.zeros(2)
+    flank, edge = error_rates.FLANK, error_rates.EDGE
     for row in biggest:
         sequence, _, start = table.kept_reads(row)[0]
         width = int(table.win_width[row])
         if start < flank or start + width + flank > len(sequence):
             continue
         read = sequence[start - flank:start + width + flank].tobytes()
-        counted = set()
+        counted: set[int] = set()
+
+        def reads_found(variant: bytes, row: int = row, width: int = width,
+                        counted: set[int] = counted) -> int:
+            reads = 0
+            for shift in (-1, 0, 1):
+                other = windows.get(variant[flank + shift:flank + shift + width])
+                if other is not None and other != row and other not in counted:
+                    counted.add(other)
+                    reads += counts[other]
+            return reads
+
+        profile = table.row_profile[row]
+        for at in range(flank + edge, flank + width - edge):
+            for base in b"ACGT":
+                if base != read[at]:
+                    substitutions[0] += reads_found(read[:at] + bytes([base]) + read[at + 1:])
+            substitutions[1] += table.profiles[profile, at - flank]
         for at, run in _runs(read):
             if at < flank + edge or at + run > flank + width - edge:
                 continue
-            kind = min(run, indels.LONGEST_RUN) - 1
+            kind = min(run, error_rates.LONGEST_RUN) - 1
             for change in (-1, 1):
-                variant = read[:at] + read[at:at + 1] * (run + change) + read[at + run:]
-                for shift in (-1, 0, 1):
-                    other = windows.get(variant[flank + shift:flank + shift + width])
-                    if other is not None and other != row and other not in counted:
-                        counted.add(other)
-                        found[0, kind] += counts[other]
+                found[0, kind] += reads_found(read[:at] + read[at:at + 1] * (run + change)
+                                              + read[at + run:])
                 found[1, kind] += counts[row]
-    return found
+    return found, substitutions
 
 
 def _with_runs(rng: random.Random, n: int) -> str:
@@ -245,7 +261,7 @@ def _indel_reads(molecule: str, at: int, run: int, change: int, shift: int,
     return [(variant, 1, 30 + shift, W)] * count
 
 
-def test_measured_indels_match_a_reference() -> None:
+def test_measured_errors_match_a_reference() -> None:
     rng = random.Random(12)
     reads: list[tuple[str, int, int, int]] = []
     for size in (900, 600, 400, 250, 150):  # the last is too small to be measured
@@ -255,11 +271,18 @@ def test_measured_indels_match_a_reference() -> None:
             if 25 <= at < 30 + W + 5 and rng.random() < 0.7:  # some at the edges too
                 reads += _indel_reads(molecule, at, run, rng.choice((-1, 1)),
                                       rng.choice((-1, 0, 1)), rng.randint(1, 12))
+        for _ in range(8):
+            at = rng.randrange(25, 30 + W + 5)
+            base = rng.choice([b for b in "ACGT" if b != molecule[at]])
+            variant = molecule[:at] + base + molecule[at + 1:]
+            reads += [(variant, 1, 30 + rng.choice((-1, 0, 1)), W)] * rng.randint(1, 12)
     table = WindowTable(True, W)
     add_reads(table, reads)
-    found = indels.measured_indels(table)
-    assert found[0].sum() > 0 and found[1, 2:].sum() > 0
-    np.testing.assert_array_equal(found, reference_measured_indels(table))
+    found, substitutions = error_rates.measured_errors(table)
+    assert found[0].sum() > 0 and found[1, 2:].sum() > 0 and substitutions.min() > 0
+    expected_found, expected_substitutions = reference_measured_errors(table)
+    np.testing.assert_array_equal(found, expected_found)
+    np.testing.assert_allclose(substitutions, expected_substitutions, rtol=1e-5)
 
 
 @pytest.mark.parametrize("sequencer", ["illumina", "iontorrent"])
@@ -291,3 +314,32 @@ def test_indels_merge_at_the_rate_the_biggest_clones_show(sequencer: str) -> Non
     variant = _indel_reads(molecules[0], 50, 3, -1, 0, 1)[0]
     child = next(row for row, read in zip(rows, reads, strict=True) if read == variant)
     assert (roots[child] == roots[rows[0]]) == (sequencer == "iontorrent")
+
+
+@pytest.mark.parametrize("qualities", ["honest", "overstated"])
+def test_substitutions_merge_at_the_rate_the_biggest_clones_show(qualities: str) -> None:
+    """Five clones of 2,000 reads read at Q20 (1% errors): with their substitutions in
+    1% of their reads (honest qualities), a window of 10 reads one substitution from
+    a clone is errors of it; without any (qualities that overstate the errors), it is
+    another clone (the qualities alone would merge it)."""
+    rng = random.Random(14)
+    reads: list[tuple[str, int, int, int]] = []
+    molecules = []
+    for _ in range(5):
+        molecule = random_dna(rng, 30) + random_dna(rng, W) + random_dna(rng, 30)
+        molecules.append(molecule)
+        reads += [(molecule, 1, 30, W)] * 2000
+        for at in range(33, 30 + W - 3):
+            for base in "ACGT":
+                if qualities == "honest" and base != molecule[at]:
+                    variant = molecule[:at] + base + molecule[at + 1:]
+                    reads += [(variant, 1, 30, W)] * 7
+    at = 50
+    base = next(b for b in "ACGT" if b != molecules[0][at])
+    variant = (molecules[0][:at] + base + molecules[0][at + 1:], 1, 30, W)
+    reads += [variant] * 10
+    table = WindowTable(True, W)
+    rows = add_reads(table, reads, quality=20)
+    roots = merge(table)
+    child = rows[len(reads) - 1]
+    assert (roots[child] == roots[rows[0]]) == (qualities == "honest")

@@ -9,12 +9,13 @@ at most ``MAX_EDITS`` edits away and ``MAX_SHIFT`` nt from the child's window, a
 when the child's read count is plausible as errors of the parent: with lambda =
 parent reads x the product of the edits' probabilities, the chance of at least the
 child's count is at least ALPHA.  A substitution's probability is the error
-probability of the base, scaled by ERROR_SLACK, /3 for the base: the mean of the
+probability of the base, scaled by ERROR_SLACK and by the sample's measured scale
+(:mod:`~vidjil_kernel.detect.error_rates`), /3 for the base: the mean of the
 parent's reads at that position (from their base qualities), or the mean of the
 child's reads when they read the substituted base with a better quality: errors sit
 mostly at low-quality bases, so a variant read at high quality is only explained by
 the high-quality error rate.  An indel's probability is the sample's rate at a
-base in a run of its length (:mod:`~vidjil_kernel.detect.indels`).  A real
+base in a run of its length, measured too.  A real
 variant (e.g. a somatic hypermutation subclone) is too abundant to pass; an exact
 shifted copy always passes.
 
@@ -32,7 +33,7 @@ import numpy as np
 
 from vidjil_kernel.detect.affect import log_poisson_tail
 from vidjil_kernel.detect.encode import LETTERS, NUCLEOTIDE_CODE
-from vidjil_kernel.detect.indels import indel_costs
+from vidjil_kernel.detect.error_rates import error_rates
 from vidjil_kernel.detect.windows import ERROR_OF_PHRED, WindowTable
 from vidjil_kernel.jit import inner, kernel
 
@@ -131,7 +132,7 @@ def _segment_table(codes, table):
 @inner
 def _indel_cost(sequence, i, indel_costs):
     """-ln of the rate of an indel of ``sequence[i]``: ``indel_costs`` by the length of
-    its run (:func:`~vidjil_kernel.detect.indels.indel_costs`)."""
+    its run (:func:`~vidjil_kernel.detect.error_rates.error_rates`)."""
     longest = indel_costs.shape[0]
     base = sequence[i]
     run = 1
@@ -284,31 +285,32 @@ def _fewest_edits(query, read, start, band, masks):
 
 
 @inner
-def _parent_cost(parent, row_count, row_profile, profiles, first, length, out):
+def _parent_cost(parent, row_count, row_profile, profiles, scale, first, length, out):
     """Substitution costs at window positions first..first+length of ``parent`` into ``out``.
 
     -ln(e/3), e from the parent's error profile (its reads' qualities, scaled by
-    ERROR_SLACK); DEFAULT_ERROR outside the window or without qualities.
+    ERROR_SLACK and ``scale``); DEFAULT_ERROR outside the window or without qualities.
     """
     profile = row_profile[parent]
     width = profiles.shape[1]
     for i in range(length):
         position = first + i
         if profile >= 0 and 0 <= position < width:
-            error = min(0.75, ERROR_SLACK * profiles[profile, position] / row_count[parent])
+            error = min(0.75, ERROR_SLACK * scale * profiles[profile, position]
+                        / row_count[parent])
         else:
             error = DEFAULT_ERROR
         out[i] = -math.log(error / 3.0)
 
 
 @inner
-def _child_cost(row, row_count, row_profile, profiles, win_width, kept_offset, kept_length,
-                kept_window, kept_count, read_arena, qual_arena, consensus, window_at, widest,
-                agree, out):
+def _child_cost(row, row_count, row_profile, profiles, scale, win_width, kept_offset,
+                kept_length, kept_window, kept_count, read_arena, qual_arena, consensus,
+                window_at, widest, agree, out):
     """Substitution costs of the row's consensus (from ``_kept_consensus``) into ``out``.
 
     At each base, -ln(e/3) with e the mean error probability of the row's reads
-    there, scaled by ERROR_SLACK: all its reads inside the window (its error profile),
+    there, scaled by ERROR_SLACK and ``scale``: all its reads inside the window (its error profile),
     the kept reads reading the consensus base elsewhere; 0 (not known) where no read
     does, or without qualities.  Only bases an alignment may reach (a window at most
     ``widest`` long, MAX_SHIFT + MAX_EDITS from the row's) get a cost.  ``agree`` is
@@ -335,7 +337,7 @@ def _child_cost(row, row_count, row_profile, profiles, win_width, kept_offset, k
             agree[window_at + i] = row_count[row]
     for j in range(lo, hi):
         if agree[j] > 0:
-            out[j] = -math.log(min(0.75, ERROR_SLACK * out[j] / agree[j]) / 3.0)
+            out[j] = -math.log(min(0.75, ERROR_SLACK * scale * out[j] / agree[j]) / 3.0)
 
 
 @inner
@@ -510,7 +512,7 @@ def _select(candidates, n_used, by_support, wanted, tried, order):
 
 
 @inner
-def _try_candidates(child, read, read_cost, indel_costs, window_at, n_used, candidates,
+def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, n_used, candidates,
                     row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
                     kept_window, kept_count, row_profile, profiles, read_arena, qual_arena,
                     scratch, agree, cost, edits_table, tried, parent_buffer, no_cost,
@@ -563,19 +565,19 @@ def _try_candidates(child, read, read_cost, indel_costs, window_at, n_used, cand
         if fewest == 0:  # an exact copy: what the alignment would find, at no cost
             return parent
         if not costed:
-            _child_cost(child, row_count, row_profile, profiles, win_width, kept_offset,
+            _child_cost(child, row_count, row_profile, profiles, scale, win_width, kept_offset,
                         kept_length, kept_window, kept_count, read_arena, qual_arena, read,
                         window_at, query_cost.shape[0], agree, read_cost)
             costed = True
         if inside:
-            _parent_cost(parent, row_count, row_profile, profiles, np.int64(0),
+            _parent_cost(parent, row_count, row_profile, profiles, scale, np.int64(0),
                          np.int64(width), query_cost)
             edits, log_lambda = _align_log_lambda(window, query_cost, read, read_cost,
                                                   indel_costs, start, MAX_EDITS, cost,
                                                   edits_table)
         else:  # the query is the child's: both sides' costs go with it
-            _parent_cost(parent, row_count, row_profile, profiles, first, last - first,
-                         query_cost)
+            _parent_cost(parent, row_count, row_profile, profiles, scale, first,
+                         last - first, query_cost)
             for i in range(last - first):
                 query_cost[i] = max(query_cost[i], read_cost[window_at + first - shift + i])
             edits, log_lambda = _align_log_lambda(query, query_cost, text, no_cost,
@@ -592,9 +594,9 @@ def _try_candidates(child, read, read_cost, indel_costs, window_at, n_used, cand
 @kernel
 def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
                   kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                  qual_arena, indel_costs, entries, table, parent_of, votes, scan_codes,
-                  child_buffer, parent_buffer, read_cost, no_cost, agree, query_cost, cost,
-                  edits_table, tried, slot_of, candidates, masks, order):
+                  qual_arena, indel_costs, scale, entries, table, parent_of, votes,
+                  scan_codes, child_buffer, parent_buffer, read_cost, no_cost, agree,
+                  query_cost, cost, edits_table, tried, slot_of, candidates, masks, order):
     """Parent row of each window (-1: none) into ``parent_of``, given the segment index
     of the parents; the arrays after ``parent_of`` are scratch (``_merge_scratch``)."""
     n_used = 0
@@ -609,10 +611,11 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
         n_used = _add_candidates(read, first, last, window_at, child, row_count, entries,
                                  table, scan_codes, slot_of, candidates)
         parent_of[child] = _try_candidates(
-            child, read, read_cost[:length], indel_costs, window_at, n_used, candidates,
-            row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
-            kept_window, kept_count, row_profile, profiles, read_arena, qual_arena, votes,
-            agree, cost, edits_table, tried, parent_buffer, no_cost, query_cost, masks, order)
+            child, read, read_cost[:length], indel_costs, scale, window_at, n_used,
+            candidates, row_count, win_offset, win_width, win_arena, kept_offset,
+            kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
+            qual_arena, votes, agree, cost, edits_table, tried, parent_buffer, no_cost,
+            query_cost, masks, order)
 
 
 def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
@@ -673,7 +676,7 @@ def find_parents(table: WindowTable) -> np.ndarray:
     _find_parents(n_rows, row_count, table.win_offset, win_width, table.win_arena,
                   table.kept_offset, table.kept_length, table.kept_window, table.kept_count,
                   table.row_profile, table.profiles, table.read_arena, table.qual_arena,
-                  indel_costs(table), entries, segment_table, *scratch)
+                  *error_rates(table), entries, segment_table, *scratch)
     return scratch[0]
 
 

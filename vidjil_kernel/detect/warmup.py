@@ -27,8 +27,8 @@ from vidjil_kernel.machine_code import build_key
 #: the source files holding kernels, and the modules compiling and loading them: a change
 #: to any of them means recompiling
 KERNEL_SOURCES = ("jit.py", "numba_cache.py", "machine_code.py", "reads/_kernels.py",
-                  "detect/encode.py", "detect/affect.py", "detect/windows.py", "detect/indels.py",
-                  "detect/merge.py", "designate/align.py")
+                  "detect/encode.py", "detect/affect.py", "detect/windows.py",
+                  "detect/error_rates.py", "detect/merge.py", "designate/align.py")
 
 
 def _marker() -> Path:
