@@ -14,10 +14,9 @@ probability of the base, scaled by ERROR_SLACK and by the sample's measured scal
 parent's reads at that position (from their base qualities), or the mean of the
 child's reads when they read the substituted base with a better quality: errors sit
 mostly at low-quality bases, so a variant read at high quality is only explained by
-the high-quality error rate.  An indel's probability is the sample's rate at a
-base in a run of its length, measured too.  A real
-variant (e.g. a somatic hypermutation subclone) is too abundant to pass; an exact
-shifted copy always passes.
+the high-quality error rate.  An indel's probability is the sample's rate at a base
+in a run of its length, measured too.  A real variant (e.g. a somatic hypermutation
+subclone) is too abundant to pass; an exact shifted copy always passes.
 
 Candidate parents come from exact SEGMENT-long pieces of their windows, at every
 offset, found near the child's window: long enough to be specific among the
@@ -310,11 +309,11 @@ def _child_cost(row, row_count, row_profile, profiles, scale, win_width, kept_of
     """Substitution costs of the row's consensus (from ``_kept_consensus``) into ``out``.
 
     At each base, -ln(e/3) with e the mean error probability of the row's reads
-    there, scaled by ERROR_SLACK and ``scale``: all its reads inside the window (its error profile),
-    the kept reads reading the consensus base elsewhere; 0 (not known) where no read
-    does, or without qualities.  Only bases an alignment may reach (a window at most
-    ``widest`` long, MAX_SHIFT + MAX_EDITS from the row's) get a cost.  ``agree`` is
-    scratch.
+    there, scaled by ERROR_SLACK and ``scale``: all its reads inside the window (its
+    error profile), the kept reads reading the consensus base elsewhere; 0 (not
+    known) where no read does, or without qualities.  Only bases an alignment may
+    reach (a window at most ``widest`` long, MAX_SHIFT + MAX_EDITS from the row's) get
+    a cost.  ``agree`` is scratch.
     """
     lo = max(0, window_at - MAX_SHIFT - MAX_EDITS)
     hi = min(consensus.shape[0], window_at + widest + MAX_SHIFT + MAX_EDITS)
@@ -597,8 +596,10 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
                   qual_arena, indel_costs, scale, entries, table, parent_of, votes,
                   scan_codes, child_buffer, parent_buffer, read_cost, no_cost, agree,
                   query_cost, cost, edits_table, tried, slot_of, candidates, masks, order):
-    """Parent row of each window (-1: none) into ``parent_of``, given the segment index
-    of the parents; the arrays after ``parent_of`` are scratch (``_merge_scratch``)."""
+    """Parent row of each window (-1: none) into ``parent_of``, given the sample's error
+    rates (``indel_costs``, ``scale``: :func:`~vidjil_kernel.detect.error_rates.error_rates`)
+    and the segment index of the parents; the arrays after ``parent_of`` are scratch
+    (``_merge_scratch``)."""
     n_used = 0
     for child in range(n_rows):
         length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
