@@ -52,7 +52,7 @@ def _reads_found(variant, width, row, mark, counted, row_count, slots, keys, win
     """Reads of the windows of ``variant`` at FLANK and one base off, other than ``row``'s
     and not yet ``counted`` (rows are marked with ``mark``)."""
     reads = 0
-    for shift in (-1, 0, 1):
+    for shift in range(-1, 2):
         found, _, _ = find_row(variant[FLANK + shift:], width, slots, keys, win_offset,
                                win_width, win_arena)
         if found != EMPTY and found != row and counted[found] != mark:
@@ -87,14 +87,16 @@ def _error_counts(rows, row_count, row_profile, profiles, kept_offset, kept_leng
         stop = FLANK + width - EDGE
         profile = row_profile[row]
         if profile >= 0:
+            for i in range(read.shape[0]):
+                variant[i] = read[i]
             for q in range(FLANK + EDGE, stop):
-                variant[:read.shape[0]] = read
                 for code in range(4):
                     if LETTERS[code] != read[q]:
                         variant[q] = LETTERS[code]
                         substitutions[0] += _reads_found(
                             variant, width, row, p + 1, counted, row_count, slots, keys,
                             win_offset, win_width, win_arena)
+                variant[q] = read[q]
                 substitutions[1] += profiles[profile, q - FLANK]
         r = FLANK + EDGE
         while r < stop and read[r - 1] == read[r]:  # the first run starting inside
@@ -106,7 +108,7 @@ def _error_counts(rows, row_count, row_profile, profiles, kept_offset, kept_leng
             if r + run > stop:
                 break
             kind = min(run, LONGEST_RUN) - 1
-            for change in (-1, 1):
+            for change in range(-1, 2, 2):
                 n = 0
                 for i in range(r):
                     variant[n] = read[i]
@@ -124,13 +126,17 @@ def _error_counts(rows, row_count, row_profile, profiles, kept_offset, kept_leng
             r += run
 
 
-def measured_errors(table: WindowTable) -> tuple[np.ndarray, np.ndarray]:
-    """What :func:`_error_counts` finds around the biggest windows of ``table``."""
+def measured_errors(table: WindowTable,
+                    min_reads: int = MIN_READS) -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`_error_counts` finds around the biggest windows of ``table`` (at most
+    BIGGEST, with at least ``min_reads`` reads)."""
     counts = table.row_count[:table.n_rows]
-    rows = np.flatnonzero(counts >= MIN_READS)
+    rows = np.flatnonzero(counts >= min_reads)
     rows = rows[np.argsort(-counts[rows], kind="stable")][:BIGGEST]
     indels = np.zeros((2, LONGEST_RUN))
     substitutions = np.zeros(2)
+    if rows.shape[0] == 0:  # nothing to measure (and the kernel compiles with the windows')
+        return indels, substitutions
     _error_counts(rows, table.row_count, table.row_profile, table.profiles, table.kept_offset,
                   table.kept_length, table.kept_score, table.kept_window, table.kept_count,
                   table.read_arena, table.slots, table.keys, table.win_offset, table.win_width,
