@@ -49,6 +49,7 @@ ALPHA = 1e-4
 DEFAULT_ERROR = 0.005
 #: base qualities are often optimistic: error probabilities from them are scaled up by this
 ERROR_SLACK = 2.0
+_COST_DEFAULT_ERROR = -math.log(DEFAULT_ERROR / 3.0)
 #: parents taken per segment (the biggest ones)
 _PARENTS_PER_SEGMENT = 16
 #: distinct (parent, position) candidates per child, and the hash slots counting them
@@ -284,6 +285,13 @@ def _fewest_edits(query, read, start, band, masks):
 
 
 @inner
+def _substitution_cost(summed_error, reads, scale):
+    """-ln(e/3) of a base whose ``reads`` have error probabilities summing to
+    ``summed_error``: e their mean scaled by ERROR_SLACK and ``scale``, at most 0.75."""
+    return -math.log(min(0.75, ERROR_SLACK * scale * summed_error / reads) / 3.0)
+
+
+@inner
 def _parent_cost(parent, row_count, row_profile, profiles, scale, first, length, out):
     """Substitution costs at window positions first..first+length of ``parent`` into ``out``.
 
@@ -295,11 +303,9 @@ def _parent_cost(parent, row_count, row_profile, profiles, scale, first, length,
     for i in range(length):
         position = first + i
         if profile >= 0 and 0 <= position < width:
-            error = min(0.75, ERROR_SLACK * scale * profiles[profile, position]
-                        / row_count[parent])
+            out[i] = _substitution_cost(profiles[profile, position], row_count[parent], scale)
         else:
-            error = DEFAULT_ERROR
-        out[i] = -math.log(error / 3.0)
+            out[i] = _COST_DEFAULT_ERROR
 
 
 @inner
@@ -336,7 +342,7 @@ def _child_cost(row, row_count, row_profile, profiles, scale, win_width, kept_of
             agree[window_at + i] = row_count[row]
     for j in range(lo, hi):
         if agree[j] > 0:
-            out[j] = -math.log(min(0.75, ERROR_SLACK * scale * out[j] / agree[j]) / 3.0)
+            out[j] = _substitution_cost(out[j], agree[j], scale)
 
 
 @inner

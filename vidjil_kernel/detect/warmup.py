@@ -149,7 +149,7 @@ def ensure_compiled(preset: Preset, workers: int | None = None) -> bool:
 
         with tempfile.TemporaryDirectory() as scratch:
             # the longest first, so that the short ones fill in (CPU seconds, on a
-            # 2-core VM: about 9, 4, 4, 4, 1.6 and 0.9)
+            # 2-core VM: about 8, 4, 4, 4, 1.6 and 0.9)
             groups = [(_compile_merge,), (_compile_detection, preset),
                       (_compile_designation, preset), (_compile_windows,),
                       (_compile_reads, scratch, "warmup.fq.gz"),
