@@ -7,10 +7,11 @@ truth, read by read and clone by clone.  Prints each figure next to its target:
 - recombined reads analysed with the right locus (>= 99%), noise reads called (<= 0.1%);
 - true clones of >= 5 reads found (all): each is the majority of a reported clone
   (`-r 1`); predicted clones per true clone (<= 1.05), both counting clones of >= 5 reads;
-  the clones missed, by what their reads joined: a clone with the same junction (the
-  two differ outside the window only: one clone by definition), one whose junction is
-  one or two substitutions away (the smaller is indistinguishable from sequencing
-  errors of the bigger), or else;
+  the clones missed, by what happened to the window holding most of their reads: it
+  holds more reads of another clone (no merging can make it a clone of its own), one
+  with the same junction (the two differ outside the window only: one clone by the
+  window's definition) or one or two substitutions away (its sequencing errors there
+  outnumber the clone's reads), or else; or it was merged into a bigger clone;
 - V gene (>= 97%), J gene (>= 99.5%), junction exact (>= 97%) over the reported clones
   of >= 5 reads (all designated, as with `-z all`);
 - read counts of the top 10 clones within 2% of the truth;
@@ -77,7 +78,8 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
     true_count = Counter(truth_reads[name][0] for name in truth_reads if truth_reads[name][0])
 
     recombined = right_locus = noise = noise_called = 0
-    members: dict[int, Counter] = {}
+    members: dict[int, Counter] = {}  # true clones' reads in each reported clone
+    window_members: dict[int, Counter] = {}  # and in each window
     for name, row in assigned:
         clone_id, system = truth_reads[name]
         root = int(run.roots[row]) if row >= 0 else -1
@@ -88,6 +90,7 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
                     root_locus[root] = detector.locus_of_row(table, root)
                 right_locus += root_locus[root] == system
                 members.setdefault(root, Counter())[clone_id] += 1
+                window_members.setdefault(row, Counter())[clone_id] += 1
         else:
             noise += 1
             noise_called += root >= 0
@@ -96,7 +99,7 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
     predicted_big = [root for root, counter in members.items() if sum(counter.values()) >= 5]
     true_big = {c for c, n in true_count.items() if n >= 5}
     found = true_big & set(majority.values())
-    missed = _missed_by_cause(true_big - found, members, majority, truth_clones)
+    missed = _missed_by_cause(true_big - found, window_members, truth_clones)
 
     v_ok = j_ok = junction_ok = designated = 0
     for root, clone_id in majority.items():
@@ -141,29 +144,33 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
     }
 
 
-def _missed_by_cause(missed: set[str], members: dict[int, Counter], majority: dict[int, str],
+def _missed_by_cause(missed: set[str], window_members: dict[int, Counter],
                      truth_clones: dict) -> Counter:
-    """Why each missed true clone is missed: what the clone holding most of its reads is."""
-    holder: dict[str, tuple[int, int]] = {}  # true clone -> (its reads there, root)
-    for root, counter in members.items():
+    """Why each missed true clone is missed: what the window holding most of its reads
+    holds more of, if anything, and how that clone's junction compares."""
+    main: dict[str, tuple[int, int]] = {}  # true clone -> (its reads there, window)
+    for row, counter in window_members.items():
         for clone_id, n in counter.items():
-            if clone_id in missed and n > holder.get(clone_id, (0, -1))[0]:
-                holder[clone_id] = (n, root)
+            if clone_id in missed and n > main.get(clone_id, (0, -1))[0]:
+                main[clone_id] = (n, row)
     causes: Counter = Counter()
     for clone_id in missed:
-        if clone_id not in holder:
+        if clone_id not in main:
             causes["not analysed"] += 1
             continue
-        mine = truth_clones[clone_id]["junction"]
-        theirs = truth_clones[majority[holder[clone_id][1]]]["junction"]
+        other = window_members[main[clone_id][1]].most_common(1)[0][0]
+        if other == clone_id:
+            causes["the majority of its window, merged into a bigger clone"] += 1
+            continue
+        mine, theirs = truth_clones[clone_id]["junction"], truth_clones[other]["junction"]
         apart = len(mine) == len(theirs) and sum(a != b for a, b in zip(mine, theirs,
                                                                          strict=True))
         if mine == theirs:
-            causes["same junction as the clone it joined"] += 1
+            causes["outnumbered in its window by a clone with the same junction"] += 1
         elif apart and apart <= 2:
-            causes["1-2 substitutions from the clone it joined"] += 1
+            causes["outnumbered in its window by a clone 1-2 substitutions away"] += 1
         else:
-            causes["other"] += 1
+            causes["outnumbered in its window by another clone"] += 1
     return causes
 
 

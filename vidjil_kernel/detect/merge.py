@@ -16,7 +16,10 @@ child's reads when they read the substituted base with a better quality: errors 
 mostly at low-quality bases, so a variant read at high quality is only explained by
 the high-quality error rate.  An indel's probability is the sample's rate at a base
 in a run of its length, measured too.  A real variant (e.g. a somatic hypermutation
-subclone) is too abundant to pass; an exact shifted copy always passes.
+subclone) is too abundant to pass; an exact shifted copy passes.  Neither merges when
+the child's reads, outside the windows, agree on bases the parent's reads do not read
+(another V or J allele, other hypermutations: another clone), unless the child has
+fewer reads than the parent's errors would give it: then most of them are these errors.
 
 Candidate parents come from exact SEGMENT-long pieces of their windows, at every
 offset, found near the child's window: long enough to be specific among the
@@ -47,6 +50,11 @@ MAX_SHIFT = 20
 ALPHA = 1e-4
 #: error probability of a base without quality (FASTA)
 DEFAULT_ERROR = 0.005
+#: another clone differs from the parent outside the windows at this many bases or more
+#: (one shared error, the one that moved the child's reads' window, gives one)
+MIN_SITES = 2
+#: bases on each side of a difference outside the windows realigned to tell it from an indel
+_AROUND = 8
 #: base qualities are often optimistic: error probabilities from them are scaled up by this
 ERROR_SLACK = 2.0
 _COST_DEFAULT_ERROR = -math.log(DEFAULT_ERROR / 3.0)
@@ -394,6 +402,147 @@ def _pad(out, length):
     return length + 2 * MAX_EDITS
 
 
+@inner
+def _mismatches(child_consensus, parent_consensus, offset, lo, hi):
+    """(mismatches, bases compared) of child positions lo..hi against the parent's
+    consensus, child position p facing parent position p + offset."""
+    mismatches = 0
+    compared = 0
+    for p in range(max(lo, 0, -offset),
+                   min(hi, child_consensus.shape[0], parent_consensus.shape[0] - offset)):
+        a = NUCLEOTIDE_CODE[child_consensus[p]]
+        b = NUCLEOTIDE_CODE[parent_consensus[p + offset]]
+        if a < 4 and b < 4:
+            compared += 1
+            mismatches += a != b
+    return mismatches, compared
+
+
+@inner
+def _best_shift(child_consensus, parent_consensus, offset, lo, hi):
+    """(shift, mismatches, bases compared) of the parent's consensus, within MAX_EDITS
+    of ``offset`` (smallest first), with the fewest mismatches on child positions
+    lo..hi: an indel moves what follows it."""
+    best_shift = 0
+    best_mismatches = -1
+    best_compared = 0
+    for step in range(2 * MAX_EDITS + 1):
+        shift = (step + 1) // 2 * (1 if step % 2 == 1 else -1)
+        mismatches, compared = _mismatches(child_consensus, parent_consensus, offset + shift,
+                                           lo, hi)
+        if best_mismatches < 0 or mismatches < best_mismatches:
+            best_shift, best_mismatches, best_compared = shift, mismatches, compared
+    return best_shift, best_mismatches, best_compared
+
+
+@inner
+def _reads_with_base(row, at, base, kept_offset, kept_length, kept_window, kept_count,
+                     read_arena, qual_arena, scale):
+    """(reads covering, reads reading ``base``, summed cost of these) among ``row``'s
+    kept reads, ``at`` nt from its window start: the cost of a base is -ln of its
+    chance of being this substitution error (``_substitution_cost``; DEFAULT_ERROR
+    without qualities)."""
+    covering = 0
+    reading = 0
+    cost = 0.0
+    for k in range(kept_count[row]):
+        i = at + kept_window[row, k]
+        if 0 <= i < kept_length[row, k]:
+            covering += 1
+            if read_arena[kept_offset[row, k] + i] == base:
+                reading += 1
+                if qual_arena.shape[0] > 0:
+                    error = ERROR_OF_PHRED[qual_arena[kept_offset[row, k] + i]]
+                    cost += _substitution_cost(error, 1, scale)
+                else:
+                    cost += _COST_DEFAULT_ERROR
+    return covering, reading, cost
+
+
+@inner
+def _differs_outside(child, parent, start, window_at, child_consensus, parent_consensus,
+                     parent_window_at, win_width, kept_offset, kept_length, kept_window,
+                     kept_count, read_arena, qual_arena, scale):
+    """Whether the child's reads are another clone's than the parent's, outside the windows.
+
+    Reads of a window made by an error of the parent's reads match the parent's reads
+    elsewhere but for their own, independent errors; another clone (another V or J
+    allele, its own hypermutations) differs from it at the same bases in all its reads.
+    A *site* is a base outside both windows where the child's kept reads covering it,
+    at least two, all read the same base, and at least two of the parent's, none of
+    them that base, read another; it is one of at most two differences of the
+    consensuses on the _AROUND bases on each side, realigned (an indel is no site, nor
+    a stretch where the kept reads of either are out of step).  A site costs the
+    summed -ln chances of the child's bases being that error, less ln of the bases
+    compared (it could have been any of them); the child differs at MIN_SITES sites or
+    more costing more than -ln ALPHA together.  Child position p faces parent position
+    p - start + parent_window_at (``start``: the parent's window in the child's
+    consensus), give or take the shift of each flank.
+    """
+    offset = parent_window_at - start
+    left_end = min(window_at, start) - MAX_EDITS
+    right_begin = max(window_at + win_width[child], start + win_width[parent]) + MAX_EDITS
+    left_shift, _, left_compared = _best_shift(child_consensus, parent_consensus, offset,
+                                               0, left_end)
+    right_shift, _, right_compared = _best_shift(child_consensus, parent_consensus, offset,
+                                                 right_begin, child_consensus.shape[0])
+    compared = left_compared + right_compared
+    if compared == 0:
+        return False
+    per_site = math.log(compared)
+    total = 0.0
+    sites = 0
+    for p in range(child_consensus.shape[0]):
+        if left_end <= p < right_begin:
+            continue
+        q = p + offset + (left_shift if p < left_end else right_shift)
+        if q < 0 or q >= parent_consensus.shape[0] or child_consensus[p] == parent_consensus[q]:
+            continue
+        # one of at most two differences of the bases around it, realigned: an indel
+        # error shared by the child's reads (the one that moved their window) is no
+        # site, nor a stretch where the kept reads are out of step (indels) and their
+        # votes mixed
+        shift, mismatches, around = _best_shift(child_consensus, parent_consensus, q - p,
+                                                p - _AROUND, p + _AROUND + 1)
+        q += shift
+        if mismatches > 2 or around <= _AROUND or q < 0 or q >= parent_consensus.shape[0]:
+            continue
+        mine = child_consensus[p]
+        theirs = parent_consensus[q]
+        if mine == theirs or NUCLEOTIDE_CODE[mine] > 3 or NUCLEOTIDE_CODE[theirs] > 3:
+            continue
+        covering, reading, cost = _reads_with_base(
+            child, p - window_at, mine, kept_offset, kept_length, kept_window, kept_count,
+            read_arena, qual_arena, scale)
+        if reading < 2 or reading < covering:
+            continue
+        at = q - parent_window_at
+        _, support, _ = _reads_with_base(parent, at, theirs, kept_offset, kept_length,
+                                         kept_window, kept_count, read_arena, qual_arena, scale)
+        _, against, _ = _reads_with_base(parent, at, mine, kept_offset, kept_length,
+                                         kept_window, kept_count, read_arena, qual_arena, scale)
+        if support >= 2 and against == 0 and cost > per_site:
+            total += cost - per_site
+            sites += 1
+    return sites >= MIN_SITES and total > -math.log(ALPHA)
+
+
+@inner
+def _same_clone(child, parent, start, window_at, child_consensus, win_width, kept_offset,
+                kept_length, kept_window, kept_count, read_arena, qual_arena, scale, votes,
+                parent_buffer):
+    """Whether a child explained as errors of the parent also matches it outside the
+    windows (``_differs_outside``; a child of one kept read cannot tell)."""
+    if kept_count[child] < 2:
+        return True
+    length, parent_window_at = _kept_consensus(parent, kept_offset, kept_length, kept_window,
+                                               kept_count, read_arena, votes, parent_buffer)
+    return not _differs_outside(child, parent, start, window_at, child_consensus,
+                                parent_buffer[:length], parent_window_at, win_width,
+                                kept_offset, kept_length, kept_window, kept_count,
+                                read_arena, qual_arena, scale)
+
+
 #: columns of the candidate table
 _PARENT, _START, _SUPPORT, _COUNT, _SLOT = 0, 1, 2, 3, 4
 
@@ -567,32 +716,41 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, n_use
             fewest = _fewest_edits(query, text, parent_window_at + first, MAX_EDITS, masks)
         if fewest > MAX_EDITS:
             continue
-        if fewest == 0:  # an exact copy: what the alignment would find, at no cost
-            return parent
-        if not costed:
-            _child_cost(child, row_count, row_profile, profiles, scale, win_width, kept_offset,
-                        kept_length, kept_window, kept_count, read_arena, qual_arena, read,
-                        window_at, query_cost.shape[0], agree, read_cost)
-            costed = True
-        if inside:
-            _parent_cost(parent, row_count, row_profile, profiles, scale, np.int64(0),
-                         np.int64(width), query_cost)
-            edits, log_lambda = _align_log_lambda(window, query_cost, read, read_cost,
-                                                  indel_costs, start, MAX_EDITS, cost,
-                                                  edits_table)
-        else:  # the query is the child's: both sides' costs go with it
-            _parent_cost(parent, row_count, row_profile, profiles, scale, first,
-                         last - first, query_cost)
-            for i in range(last - first):
-                query_cost[i] = max(query_cost[i], read_cost[window_at + first - shift + i])
-            edits, log_lambda = _align_log_lambda(query, query_cost, text, no_cost,
-                                                  indel_costs, parent_window_at + first,
-                                                  MAX_EDITS, cost, edits_table)
-        if edits > MAX_EDITS:
+        expected = 0.0  # the child's reads that the parent's errors give
+        if fewest > 0:  # else an exact copy: what the alignment would find, at no cost
+            if not costed:
+                _child_cost(child, row_count, row_profile, profiles, scale, win_width,
+                            kept_offset, kept_length, kept_window, kept_count, read_arena,
+                            qual_arena, read, window_at, query_cost.shape[0], agree, read_cost)
+                costed = True
+            if inside:
+                _parent_cost(parent, row_count, row_profile, profiles, scale, np.int64(0),
+                             np.int64(width), query_cost)
+                edits, log_lambda = _align_log_lambda(window, query_cost, read, read_cost,
+                                                      indel_costs, start, MAX_EDITS, cost,
+                                                      edits_table)
+            else:  # the query is the child's: both sides' costs go with it
+                _parent_cost(parent, row_count, row_profile, profiles, scale, first,
+                             last - first, query_cost)
+                for i in range(last - first):
+                    query_cost[i] = max(query_cost[i], read_cost[window_at + first - shift + i])
+                edits, log_lambda = _align_log_lambda(query, query_cost, text, no_cost,
+                                                      indel_costs, parent_window_at + first,
+                                                      MAX_EDITS, cost, edits_table)
+            if edits > MAX_EDITS:
+                continue
+            if edits > 0:
+                expected = math.exp(log_lambda) * row_count[parent]
+                if log_poisson_tail(row_count[child], expected) < log_alpha:
+                    continue
+        # a child with fewer reads than the errors would give is merged even when some
+        # of its reads are another clone's: most are the parent's
+        if row_count[child] > expected and not _same_clone(
+                child, parent, start, window_at, read, win_width, kept_offset, kept_length,
+                kept_window, kept_count, read_arena, qual_arena, scale, scratch,
+                parent_buffer):
             continue
-        if edits == 0 or log_poisson_tail(row_count[child], math.exp(log_lambda)
-                                          * row_count[parent]) >= log_alpha:
-            return parent
+        return parent
     return -1
 
 
