@@ -144,14 +144,16 @@ def test_a_substitution_merges_when_its_reads_read_it_at_a_low_quality(
 
 
 @pytest.mark.parametrize("child_reads, child_flank, merged", [
-    (30, "the parent's", True), (30, "another allele's", False), (12, "another allele's", True)])
+    (30, "the parent's", True), (30, "another allele's", False), (12, "another allele's", True),
+    (30, "another allele's in 3 reads of 5", False)])
 def test_a_child_whose_reads_differ_outside_the_window_is_another_clone(
         child_reads: int, child_flank: str, merged: bool) -> None:
     """The parent's reads dip to Q5 at one base in 5% of them (about 22 reads with each
     substitution there, with the merge's slack).  A child of 30 reads with that
     substitution is merged when its reads match the parent's outside the window, not
-    when they read another V allele there (two bases differ); a child of 12 reads has
-    fewer reads than the errors would give, so is merged whatever its kept reads read."""
+    when they read another V allele there (two bases differ), even when 2 of its 5 kept
+    reads are the parent's errors; a child of 12 reads has fewer reads than the errors
+    would give, so is merged whatever its kept reads read."""
     rng = random.Random(9)
     parent = random_dna(rng, W)
     at = 20
@@ -167,8 +169,9 @@ def test_a_child_whose_reads_differ_outside_the_window_is_another_clone(
         scores = np.full(W + 60, 35)
         scores[30 + at] = 5 if i % 20 == 0 else 35
         qualities.append(scores)
-    for _ in range(child_reads):
-        reads.append((child_left + child + right, 1, 30, W))
+    for i in range(child_reads):
+        mixed = child_flank.endswith("in 3 reads of 5") and i % 5 >= 3
+        reads.append(((left if mixed else child_left) + child + right, 1, 30, W))
         scores = np.full(W + 60, 35)
         scores[30 + at] = 5
         qualities.append(scores)

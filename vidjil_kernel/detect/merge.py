@@ -436,26 +436,45 @@ def _best_shift(child_consensus, parent_consensus, offset, lo, hi):
 
 
 @inner
+def _in_step(read, i, parent_consensus, q):
+    """Whether ``read`` around its base i matches the parent's consensus around q (at
+    most two differences on the _AROUND bases on each side): a read with an indel
+    between there and its window is out of step with the others."""
+    mismatches = 0
+    for d in range(-_AROUND, _AROUND + 1):
+        if d != 0 and 0 <= i + d < read.shape[0] and 0 <= q + d < parent_consensus.shape[0]:
+            a = NUCLEOTIDE_CODE[read[i + d]]
+            b = NUCLEOTIDE_CODE[parent_consensus[q + d]]
+            mismatches += a < 4 and b < 4 and a != b
+    return mismatches <= 2
+
+
+@inner
 def _reads_with_base(row, at, base, kept_offset, kept_length, kept_window, kept_count,
-                     read_arena, qual_arena, scale):
+                     read_arena, qual_arena, scale, parent_consensus, q):
     """(reads covering, reads reading ``base``, summed cost of these) among ``row``'s
-    kept reads, ``at`` nt from its window start: the cost of a base is -ln of its
-    chance of being this substitution error (``_substitution_cost``; DEFAULT_ERROR
-    without qualities)."""
+    kept reads, ``at`` nt from its window start, counting only the reads in step with
+    the parent's consensus at q (``_in_step``; all reads when q < 0): the cost of a
+    base is -ln of its chance of being this substitution error (``_substitution_cost``;
+    DEFAULT_ERROR without qualities)."""
     covering = 0
     reading = 0
     cost = 0.0
     for k in range(kept_count[row]):
         i = at + kept_window[row, k]
-        if 0 <= i < kept_length[row, k]:
-            covering += 1
-            if read_arena[kept_offset[row, k] + i] == base:
-                reading += 1
-                if qual_arena.shape[0] > 0:
-                    error = ERROR_OF_PHRED[qual_arena[kept_offset[row, k] + i]]
-                    cost += _substitution_cost(error, 1, scale)
-                else:
-                    cost += _COST_DEFAULT_ERROR
+        if not 0 <= i < kept_length[row, k]:
+            continue
+        read = read_arena[kept_offset[row, k]:kept_offset[row, k] + kept_length[row, k]]
+        if q >= 0 and not _in_step(read, i, parent_consensus, q):
+            continue
+        covering += 1
+        if read[i] == base:
+            reading += 1
+            if qual_arena.shape[0] > 0:
+                error = ERROR_OF_PHRED[qual_arena[kept_offset[row, k] + i]]
+                cost += _substitution_cost(error, 1, scale)
+            else:
+                cost += _COST_DEFAULT_ERROR
     return covering, reading, cost
 
 
@@ -468,8 +487,9 @@ def _differs_outside(child, parent, start, window_at, child_consensus, parent_co
     Reads of a window made by an error of the parent's reads match the parent's reads
     elsewhere but for their own, independent errors; another clone (another V or J
     allele, its own hypermutations) differs from it at the same bases in all its reads.
-    A *site* is a base outside both windows where the child's kept reads covering it,
-    at least two, all read the same base, and at least two of the parent's, none of
+    A *site* is a base outside both windows where most of the child's kept reads in
+    step with the parent's consensus there, at least two, read the same base (the
+    others may be the parent's errors), and at least two of the parent's, none of
     them that base, read another; it is one of at most two differences of the
     consensuses on the _AROUND bases on each side, realigned (an indel is no site, nor
     a stretch where the kept reads of either are out of step).  A site costs the
@@ -513,14 +533,16 @@ def _differs_outside(child, parent, start, window_at, child_consensus, parent_co
             continue
         covering, reading, cost = _reads_with_base(
             child, p - window_at, mine, kept_offset, kept_length, kept_window, kept_count,
-            read_arena, qual_arena, scale)
-        if reading < 2 or reading < covering:
+            read_arena, qual_arena, scale, parent_consensus, q)
+        if reading < 2 or 2 * reading <= covering:
             continue
         at = q - parent_window_at
         _, support, _ = _reads_with_base(parent, at, theirs, kept_offset, kept_length,
-                                         kept_window, kept_count, read_arena, qual_arena, scale)
+                                         kept_window, kept_count, read_arena, qual_arena, scale,
+                                         parent_consensus, -1)
         _, against, _ = _reads_with_base(parent, at, mine, kept_offset, kept_length,
-                                         kept_window, kept_count, read_arena, qual_arena, scale)
+                                         kept_window, kept_count, read_arena, qual_arena, scale,
+                                         parent_consensus, -1)
         if support >= 2 and against == 0 and cost > per_site:
             total += cost - per_site
             sites += 1
