@@ -693,7 +693,10 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, n_use
                     kept_window, kept_count, row_profile, profiles, read_arena, qual_arena,
                     scratch, agree, cost, edits_table, tried, parent_buffer, no_cost,
                     query_cost, masks, order):
-    """The first candidate explaining the child as errors (-1: none).
+    """The first candidate explaining the child as errors (-1: none): the child's window
+    is at most MAX_EDITS likely errors from the candidate's and, when the child has more
+    reads than these errors would give, its reads are like the candidate's outside the
+    windows (``_same_clone``).
 
     _TRIES candidates are tried best-supported first (the parent of a child with an
     error or two shares most of its segments; among equals, the biggest), then the
