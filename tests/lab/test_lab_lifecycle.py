@@ -35,7 +35,12 @@ def _alive(pids: list[int]) -> list[int]:
 
 
 def _cmdline(pid: int) -> str:
-    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    """The command line of ``pid``; empty when it has exited since it was listed (the
+    lab's short-lived processes, e.g. a job's, may)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def _whoami(lab, session: HubSession, name: str) -> dict:
