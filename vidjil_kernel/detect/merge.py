@@ -403,14 +403,15 @@ def _pad(out, length):
 
 
 @inner
-def _mismatches(child_consensus, parent_consensus, offset, lo, hi):
-    """(mismatches, bases compared) of child positions lo..hi against the parent's
-    consensus, child position p facing parent position p + offset."""
+def _mismatches(sequence, parent_consensus, offset, lo, hi):
+    """(mismatches, bases compared) of positions lo..hi of ``sequence`` (the child's
+    consensus or a read) against the parent's consensus, position p facing parent
+    position p + offset."""
     mismatches = 0
     compared = 0
     for p in range(max(lo, 0, -offset),
-                   min(hi, child_consensus.shape[0], parent_consensus.shape[0] - offset)):
-        a = NUCLEOTIDE_CODE[child_consensus[p]]
+                   min(hi, sequence.shape[0], parent_consensus.shape[0] - offset)):
+        a = NUCLEOTIDE_CODE[sequence[p]]
         b = NUCLEOTIDE_CODE[parent_consensus[p + offset]]
         if a < 4 and b < 4:
             compared += 1
@@ -440,13 +441,9 @@ def _in_step(read, i, parent_consensus, q):
     """Whether ``read`` around its base i matches the parent's consensus around q (at
     most two differences on the _AROUND bases on each side): a read with an indel
     between there and its window is out of step with the others."""
-    mismatches = 0
-    for d in range(-_AROUND, _AROUND + 1):
-        if d != 0 and 0 <= i + d < read.shape[0] and 0 <= q + d < parent_consensus.shape[0]:
-            a = NUCLEOTIDE_CODE[read[i + d]]
-            b = NUCLEOTIDE_CODE[parent_consensus[q + d]]
-            mismatches += a < 4 and b < 4 and a != b
-    return mismatches <= 2
+    before, _ = _mismatches(read, parent_consensus, q - i, i - _AROUND, i)
+    after, _ = _mismatches(read, parent_consensus, q - i, i + 1, i + _AROUND + 1)
+    return before + after <= 2
 
 
 @inner
