@@ -267,9 +267,32 @@ def _best_recombination(n, length, run_first, run_last, run_count, run_span, run
 
 
 @inner
-def _reason(n, length, run_count, run_plus, run_minus, all_five, all_three, load, log_factor,
-            log_threshold, main_span):
-    """Why a read is not analysed: which side alone is significant, on which strand."""
+def _edge(n, length, strand, wanted, run_first, run_last, run_span, masks, last):
+    """Where the hits of the ``wanted`` groups end (``last``: the end of the last one) or
+    begin (the start of the first one), in oriented coordinates on ``strand``; -1: none."""
+    edge = -1
+    for h in range(n):
+        if not masks[h] & wanted:
+            continue
+        if strand > 0:
+            start, end = run_first[h], run_last[h] + run_span[h]
+        else:
+            start, end = length - run_last[h] - run_span[h], length - run_first[h]
+        if last:
+            edge = max(edge, end)
+        elif edge < 0 or start < edge:
+            edge = start
+    return edge
+
+
+@inner
+def _reason(n, length, run_first, run_last, run_count, run_span, run_plus, run_minus, all_five,
+            all_three, load, log_factor, log_threshold, main_span):
+    """Why a read is not analysed: which side alone is significant, on which strand.
+
+    Returns (reason, strand, 5' end, 3' start): for a read with one significant side
+    (ONLY_5, ONLY_3), its strand and where that side's hits end (begin); else 0, -1, -1.
+    """
     positions = length - main_span + 1
     side5 = 0
     side3 = 0
@@ -294,12 +317,16 @@ def _reason(n, length, run_count, run_plus, run_minus, all_five, all_three, load
                 else:
                     side3 |= 1 if strand > 0 else 2
     if side5 and side3:
-        return AMBIGUOUS if (side5 & side3) else STRAND
+        return AMBIGUOUS if (side5 & side3) else STRAND, 0, -1, -1
     if side5:
-        return ONLY_5
+        strand = 1 if side5 & 1 else -1
+        return ONLY_5, strand, _edge(n, length, strand, all_five, run_first, run_last,
+                                     run_span, run_plus if strand > 0 else run_minus, True), -1
     if side3:
-        return ONLY_3
-    return TOO_FEW
+        strand = 1 if side3 & 1 else -1
+        return ONLY_3, strand, -1, _edge(n, length, strand, all_three, run_first, run_last,
+                                         run_span, run_plus if strand > 0 else run_minus, False)
+    return TOO_FEW, 0, -1, -1
 
 
 @kernel
@@ -320,7 +347,8 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
 
     ``window`` <= 0 takes the whole read as the window.  Outputs, per read: status
     (ANALYSED or a reason), recombination index, strand (+1/-1), window start and
-    width in oriented coordinates, log10 e-value, 5' end and 3' start (oriented).
+    width in oriented coordinates, log10 e-value, 5' end and 3' start (oriented).  A read
+    with one significant side (ONLY_5, ONLY_3) gets its strand and that side's end (start).
     """
     n_reads = offsets.shape[0] - 1
     max_len = 0
@@ -393,6 +421,7 @@ def affect_batch(seq, offsets, main_table, main_runs, main_span, main_plus, main
                 win_start[r] = start
                 win_width[r] = width
             continue
-        status[r] = _reason(n, length, run_count, run_plus, run_minus, all_five, all_three,
-                            load, log_factor, log_threshold, main_span)
+        status[r], strand_out[r], end5_out[r], start3_out[r] = _reason(
+            n, length, run_first, run_last, run_count, run_span, run_plus, run_minus, all_five,
+            all_three, load, log_factor, log_threshold, main_span)
         log10_evalue[r] = best_log_e / LN10

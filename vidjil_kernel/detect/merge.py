@@ -30,6 +30,7 @@ reads stop short of the parent's window, and intact on one side of an error.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -236,7 +237,7 @@ def _base_mask(query, byte):
 
 
 @kernel
-def _fewest_edits(query, read, start, band, masks):
+def fewest_edits(query, read, start, band, masks):
     """A lower bound of the edits _align_log_lambda would find (MAX_EDITS + 1: too many).
 
     Most candidates fail: this rejects them at a fraction of the alignment's cost.  It
@@ -574,13 +575,15 @@ def _may_parent(parent, count, child, child_count):
 
 
 @inner
-def _add_candidates(read, first, last, window_at, child, row_count, entries, table,
-                    scan_codes, slot_of, candidates):
+def add_candidates(read, first, last, window_at, max_shift, child, child_count, entries,
+                   table, scan_codes, slot_of, candidates):
     """Add the (parent, window start in ``read``) pairs whose segments occur in ``read``.
 
-    Scans read positions first..last (window positions first), looks each segment up,
-    and counts the segments supporting each pair; at most _PARENTS_PER_SEGMENT parents
-    per segment (the biggest).  ``entries`` rows are (parent, offset, parent count),
+    Scans read positions first..last (those nearest ``window_at`` first), looks each
+    segment up, and counts the segments supporting each pair whose start is at most
+    ``max_shift`` from ``window_at``; at most _PARENTS_PER_SEGMENT parents per segment
+    (the biggest), and only parents that ``_may_parent`` a window ``child`` of
+    ``child_count`` reads.  ``entries`` rows are (parent, offset, parent count),
     biggest parents first for each segment.  Candidates are rows of ``candidates``
     (parent, start, support, parent count, slot in ``slot_of``, the hash of the pairs).
     Returns the number of candidates.
@@ -603,7 +606,6 @@ def _add_candidates(read, first, last, window_at, child, row_count, entries, tab
         begin = pos - segment + 1
         if begin >= first:
             scan_codes[begin - first] = rolling if begin >= valid_from else -1
-    child_count = row_count[child]
     for t in range(last - first + 1):  # each segment's run of entries (-1: none usable)
         code = scan_codes[t]
         if code < 0:
@@ -633,7 +635,7 @@ def _add_candidates(read, first, last, window_at, child, row_count, entries, tab
                 break  # the rest are smaller, or as big and later
             start = pos - entries[i, 1]
             i += 1
-            if abs(start - window_at) > MAX_SHIFT or n_used == _MAX_CANDIDATES:
+            if abs(start - window_at) > max_shift or n_used == _MAX_CANDIDATES:
                 continue
             h = (parent * 0x9E3779B1 + start * 40503) & (_CANDIDATE_SLOTS - 1)
             while slot_of[h] != -1 and not (candidates[slot_of[h], _PARENT] == parent
@@ -660,7 +662,7 @@ def _better(candidates, by_support, k, other):
 
 
 @inner
-def _select(candidates, n_used, by_support, wanted, tried, order):
+def select_candidates(candidates, n_used, by_support, wanted, tried, order):
     """The ``wanted`` best candidates not ``tried``, best first, into ``order``.
 
     One pass with an insertion into a short list; among equals the earlier
@@ -682,6 +684,68 @@ def _select(candidates, n_used, by_support, wanted, tried, order):
             j -= 1
         order[j] = k
     return n
+
+
+@inner
+def _hamming(window, read, start):
+    """Mismatches of ``window`` at ``read[start:]`` (MAX_EDITS + 1: off the read)."""
+    if start < 0 or start + window.shape[0] > read.shape[0]:
+        return MAX_EDITS + 1
+    count = 0
+    for i in range(window.shape[0]):
+        count += window[i] != read[start + i]
+    return count
+
+
+@inner
+def best_held_window(read, min_end, max_start, entries, table, win_offset, win_width,
+                     win_arena, scan_codes, slot_of, candidates, tried, order, masks):
+    """(row, edits) of the window of the index (``entries``, ``table``) that ``read``
+    holds with the fewest edits, at most MAX_EDITS, starting at ``max_start`` at most and
+    ending at ``min_end`` at least; among equals, the one with the most reads.  Row -1:
+    none.  The scratch arrays come from ``held_window_scratch``.
+
+    The _TRIES best-supported candidates are compared; windows too long for
+    ``fewest_edits``'s bound, or too near an end of the read for its band, are compared
+    base for base.
+    """
+    length = read.shape[0]
+    n_used = add_candidates(read, 0, length - SEGMENT, length // 2, length, -1, np.int64(1),
+                            entries, table, scan_codes, slot_of, candidates)
+    for k in range(n_used):
+        tried[k] = False
+    n_order = select_candidates(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried,
+                                order)
+    best = -1
+    best_edits = MAX_EDITS + 1
+    best_count = 0
+    for attempt in range(n_order):
+        k = order[attempt]
+        row = candidates[k, _PARENT]
+        start = candidates[k, _START]
+        if start > max_start or start + win_width[row] < min_end:
+            continue
+        window = win_arena[win_offset[row]:win_offset[row] + win_width[row]]
+        edits = -1
+        if MAX_EDITS <= start <= length - win_width[row] - MAX_EDITS:
+            edits = fewest_edits(window, read, start, MAX_EDITS, masks)
+        if edits < 0:
+            edits = _hamming(window, read, start)
+        count = candidates[k, _COUNT]
+        if edits < best_edits or (edits == best_edits <= MAX_EDITS and count > best_count):
+            best, best_edits, best_count = row, edits, count
+    for k in range(n_used):
+        slot_of[candidates[k, _SLOT]] = -1
+    return best, best_edits
+
+
+def held_window_scratch(longest: int) -> tuple[np.ndarray, ...]:
+    """The scratch arrays of ``best_held_window`` for reads of up to ``longest`` nt."""
+    return (np.empty(max(longest, 1), np.int64),  # scan_codes
+            np.full(_CANDIDATE_SLOTS, -1, np.int64),  # slot_of
+            np.zeros((_MAX_CANDIDATES, 5), np.int64),  # candidates
+            np.zeros(_MAX_CANDIDATES, np.bool_),  # tried
+            np.empty(_TRIES, np.int64), np.empty(4, np.uint64))  # order, masks
 
 
 @inner
@@ -708,10 +772,10 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, n_use
     child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
     log_alpha = math.log(ALPHA)
     costed = False
-    n_order = _select(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried, order)
+    n_order = select_candidates(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried, order)
     for attempt in range(_TRIES + _TRIES_BIGGEST):
         if attempt == _TRIES:
-            n_order = _TRIES + _select(candidates, n_used, np.bool_(False),
+            n_order = _TRIES + select_candidates(candidates, n_used, np.bool_(False),
                                        np.int64(_TRIES_BIGGEST), tried, order[_TRIES:])
         if attempt >= n_order:
             break
@@ -723,7 +787,7 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, n_use
         inside = start >= MAX_EDITS and start + width <= read.shape[0] - MAX_EDITS
         if inside:
             window = win_arena[win_offset[parent]:win_offset[parent] + width]
-            fewest = _fewest_edits(window, read, start, MAX_EDITS, masks)
+            fewest = fewest_edits(window, read, start, MAX_EDITS, masks)
         else:  # the child's reads stop short of the parent's window: compare the windows
             shift = window_at - start  # child window start, parent window coordinates
             first = max(0, shift)
@@ -735,7 +799,7 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, n_use
                 scratch, parent_buffer)
             query = child_window[first - shift:last - shift]
             text = parent_buffer[:parent_length]
-            fewest = _fewest_edits(query, text, parent_window_at + first, MAX_EDITS, masks)
+            fewest = fewest_edits(query, text, parent_window_at + first, MAX_EDITS, masks)
         if fewest > MAX_EDITS:
             continue
         expected = 0.0  # the child's reads that the parent's errors give
@@ -795,8 +859,9 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
             slot_of[candidates[k, _SLOT]] = -1
         first = max(0, window_at - MAX_SHIFT)
         last = min(length - SEGMENT, window_at + win_width[child] + MAX_SHIFT - SEGMENT)
-        n_used = _add_candidates(read, first, last, window_at, child, row_count, entries,
-                                 table, scan_codes, slot_of, candidates)
+        n_used = add_candidates(read, first, last, window_at, MAX_SHIFT, child,
+                                row_count[child], entries, table, scan_codes, slot_of,
+                                candidates)
         parent_of[child] = _try_candidates(
             child, read, read_cost[:length], indel_costs, scale, window_at, n_used,
             candidates, row_count, win_offset, win_width, win_arena, kept_offset,
@@ -833,14 +898,22 @@ def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
             np.empty(4, np.uint64), np.empty(_TRIES + _TRIES_BIGGEST, np.int64))  # masks, order
 
 
-def find_parents(table: WindowTable) -> np.ndarray:
-    """Parent row of each window (-1: none), for windows explained as errors of a bigger one.
+@dataclass(frozen=True)
+class ParentIndex:
+    """The SEGMENT-long pieces of the windows seen at least twice (the possible parents),
+    for ``add_candidates``: ``entries`` rows are (window, offset, its reads), biggest
+    windows first for each piece; ``table`` finds a piece's run of entries."""
 
-    Parents are the windows seen at least twice.  (Sorting and allocating happen here,
-    in numpy, to keep the kernels quick to compile.)
+    entries: np.ndarray
+    table: np.ndarray
+
+
+def parent_index(table: WindowTable) -> ParentIndex:
+    """The index of the windows of ``table`` seen at least twice.
+
+    (Sorting and allocating happen here, in numpy, to keep the kernels quick to compile.)
     """
-    n_rows, row_count = table.n_rows, table.row_count[:table.n_rows]
-    win_width = table.win_width
+    row_count, win_width = table.row_count[:table.n_rows], table.win_width
     parents = np.flatnonzero(row_count >= 2)
     parents = parents[np.argsort(-row_count[parents], kind="stable")]  # biggest first...
     total = int(np.maximum(win_width[parents].astype(np.int64) - SEGMENT + 1, 0).sum())
@@ -858,12 +931,21 @@ def find_parents(table: WindowTable) -> np.ndarray:
         size *= 2
     segment_table = np.full((size, 2), -1, np.int64)
     _segment_table(codes[order], segment_table)
-    del codes, owner, where, order  # the merge's peak memory: keep only what it reads
-    scratch = _merge_scratch(n_rows, win_width, table.kept_length, table.kept_count)
-    _find_parents(n_rows, row_count, table.win_offset, win_width, table.win_arena,
+    return ParentIndex(entries, segment_table)
+
+
+def find_parents(table: WindowTable, index: ParentIndex | None = None) -> np.ndarray:
+    """Parent row of each window (-1: none), for windows explained as errors of a bigger one.
+
+    Parents are the windows seen at least twice (``index``, made here when not given).
+    """
+    index = index or parent_index(table)  # its peak memory passes before the scratch's
+    n_rows, row_count = table.n_rows, table.row_count[:table.n_rows]
+    scratch = _merge_scratch(n_rows, table.win_width, table.kept_length, table.kept_count)
+    _find_parents(n_rows, row_count, table.win_offset, table.win_width, table.win_arena,
                   table.kept_offset, table.kept_length, table.kept_window, table.kept_count,
                   table.row_profile, table.profiles, table.read_arena, table.qual_arena,
-                  *error_rates(table), entries, segment_table, *scratch)
+                  *error_rates(table), index.entries, index.table, *scratch)
     return scratch[0]
 
 

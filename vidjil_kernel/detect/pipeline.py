@@ -24,7 +24,8 @@ from vidjil_kernel.detect import affect
 from vidjil_kernel.detect.consensus import consensus
 from vidjil_kernel.detect.diversity import diversity
 from vidjil_kernel.detect.index import KmerIndex, build_index
-from vidjil_kernel.detect.merge import find_parents, resolve_roots
+from vidjil_kernel.detect.merge import find_parents, parent_index, resolve_roots
+from vidjil_kernel.detect.rescue import Rescued, UnanalysedReads
 from vidjil_kernel.detect.windows import WindowTable
 from vidjil_kernel.germline import Preset
 from vidjil_kernel.reads import BatchReader, ReadBatch
@@ -69,13 +70,15 @@ class DetectionRun:
     """A finished run: the result, and what per-read outputs need to find each read's clone.
 
     ``roots[row]`` is the final window (clone) of each window of ``table``;
-    ``clone_rows[i]`` is the window of ``result.clones[i]``.
+    ``clone_rows[i]`` is the window of ``result.clones[i]``; ``rescued``, the reads
+    not analysed in the pass but counted in the window they hold (``detect.rescue``).
     """
 
     result: SampleResult
     table: WindowTable
     roots: np.ndarray
     clone_rows: list[int]
+    rescued: Rescued | None = None
 
 
 @dataclass
@@ -150,12 +153,15 @@ class _Pass:
         self.table: WindowTable | None = None
         self.reasons = np.zeros(len(affect.REASONS) + 1, np.int64)
         self.by_system = np.zeros(len(detector.systems), np.int64)
+        self.unanalysed = UnanalysedReads() if detector.options.window > 0 else None
 
     def add(self, batch: ReadBatch, calls: dict[str, np.ndarray], bytes_done: int) -> None:
         detector = self.detector
         if self.table is None:
             self.table = WindowTable(batch.qual is not None, detector.options.window)
         rows = self.table.add(batch.seq, batch.qual, batch.offsets, calls)
+        if self.unanalysed is not None:
+            self.unanalysed.add(batch.seq, batch.offsets, calls, self.state.reads)
         analysed = calls["status"] == affect.ANALYSED
         self.reasons += np.bincount(calls["status"], minlength=len(self.reasons))
         self.by_system += np.bincount(detector.system_of_rec[calls["rec"][analysed]],
@@ -177,10 +183,26 @@ class _Pass:
         self.state.done = True
         if self.progress is not None:
             self.progress(self.state)
-        roots = detector._merge(table)
+        index = parent_index(table)
+        roots = resolve_roots(find_parents(table, index))
+        rescued = None
+        if self.unanalysed is not None:
+            rescued = self.unanalysed.rescue(table, index)
+            self._count(rescued, table)
         result, clone_rows = detector._result(source, table, roots, self.reasons,
                                               self.by_system, self.state, commandline)
-        return DetectionRun(result, table, roots, clone_rows)
+        if rescued is not None and len(rescued.rows):
+            result.log.append(f"{len(rescued.rows):,} reads with a significant V or J side "
+                              "only, holding the window of a clone: counted in it")
+        return DetectionRun(result, table, roots, clone_rows, rescued)
+
+    def _count(self, rescued: Rescued, table: WindowTable) -> None:
+        """Count the rescued reads as analysed, in their windows and their systems."""
+        rescued.count_in(table)
+        self.reasons -= np.bincount(rescued.statuses, minlength=len(self.reasons))
+        self.by_system += np.bincount(self.detector.system_of_rec[table.row_rec[rescued.rows]],
+                                      minlength=len(self.by_system))
+        self.state.analysed += len(rescued.rows)
 
 
 class Detector:
@@ -355,10 +377,6 @@ class Detector:
         """Reads in the whole input, estimated from the part read (size unknown: a default)."""
         expected = reader.expected_records()
         return float(UNKNOWN_READS) if expected is None else max(expected, reader.records_read)
-
-    @staticmethod
-    def _merge(table: WindowTable) -> np.ndarray:
-        return resolve_roots(find_parents(table))
 
     def _result(self, source: str | os.PathLike, table: WindowTable, roots: np.ndarray,
                 reasons: np.ndarray, by_system: np.ndarray, state: Progress,

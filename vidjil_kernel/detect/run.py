@@ -42,7 +42,8 @@ class PerReadSpool:
             yield tuple(np.load(self._file, allow_pickle=False) for _ in range(4))
 
     def write(self, path: Path, detector: Detector, run: DetectionRun) -> Path:
-        """Write ``path``: each analysed read with the clone of its window's final row."""
+        """Write ``path``: each analysed (or rescued) read with the clone of its window's
+        final row."""
         table, roots, clone_rows = run.table, run.roots, run.clone_rows
         clones = list(run.result.clones)
         index_of_root = np.full(table.n_rows, -1, np.int64)
@@ -56,8 +57,16 @@ class PerReadSpool:
                 clones.append(Clone(id=window, locus=detector.locus_of_row(table, root),
                                     reads=int(counts[root]), sequence=window, window_start=0,
                                     average_read_length=0.0, evalue=float("nan")))
+        rescued = run.rescued
+        first = 0
         with ReadAirrWriter(path, clones) as writer:
             for names, name_offsets, rows, reverse in self.batches():
+                if rescued is not None:  # rows of the reads counted after the pass
+                    lo, hi = np.searchsorted(rescued.read_index, [first, first + len(rows)])
+                    at = rescued.read_index[lo:hi] - first
+                    rows[at] = rescued.rows[lo:hi]
+                    reverse[at] = rescued.reverse[lo:hi]
+                first += len(rows)
                 clone_index = np.where(rows >= 0, index_of_root[roots[np.maximum(rows, 0)]], -1)
                 batch = ReadBatch(np.zeros(0, np.uint8), np.zeros(len(rows) + 1, np.int64), None,
                                   names, name_offsets, 0)

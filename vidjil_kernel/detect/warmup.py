@@ -28,7 +28,8 @@ from vidjil_kernel.machine_code import build_key
 #: to any of them means recompiling
 KERNEL_SOURCES = ("jit.py", "numba_cache.py", "machine_code.py", "reads/_kernels.py",
                   "detect/encode.py", "detect/affect.py", "detect/windows.py",
-                  "detect/error_rates.py", "detect/merge.py", "designate/align.py")
+                  "detect/error_rates.py", "detect/merge.py", "detect/rescue.py",
+                  "designate/align.py")
 
 
 def _marker() -> Path:
@@ -80,9 +81,12 @@ def _compile_detection(preset: Preset) -> None:
 
 def _compile_windows() -> None:
     """The window table's kernels: adding reads, growing the table, compacting its reads;
-    and the measure of the sample's error rates on it (kept out of the longest group,
-    the merge's)."""
+    the measure of the sample's error rates on it, and the rescue of reads holding its
+    windows (kept out of the longest group, the merge's)."""
+    from vidjil_kernel.detect.affect import ONLY_5
     from vidjil_kernel.detect.error_rates import measured_errors
+    from vidjil_kernel.detect.merge import ParentIndex
+    from vidjil_kernel.detect.rescue import UnanalysedReads
     from vidjil_kernel.detect.windows import WindowTable
 
     rng = np.random.default_rng(0)
@@ -96,6 +100,12 @@ def _compile_windows() -> None:
     for _ in range(2):  # the second batch fills the read arena: compact_reads runs
         table.add(reads, np.full(len(reads), 30, np.uint8), offsets, calls)
     measured_errors(table, min_reads=1)
+    unanalysed = UnanalysedReads()
+    calls.update(status=np.full(3, ONLY_5, np.int8), end5=np.full(3, 60, np.int32),
+                 start3=np.full(3, -1, np.int32))
+    unanalysed.add(reads, offsets, calls, 0)
+    empty_index = ParentIndex(np.zeros((0, 3), np.int64), np.full((2, 2), -1, np.int64))
+    unanalysed.rescue(table, empty_index)
 
 
 def _compile_merge() -> None:
