@@ -68,6 +68,10 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
 
     started = time.process_time()
     run = detector.run(str(reads_file), per_read=collect)
+    if run.rescued is not None:  # reads counted in a window after the pass
+        for index, row in zip(run.rescued.read_index.tolist(), run.rescued.rows.tolist(),
+                              strict=True):
+            assigned[index] = (assigned[index][0], row)
     # designate every clone of >= 5 reads (clones come by decreasing reads)
     detector.options.max_designations = sum(c.reads >= 5 for c in run.result.clones)
     detector.designate(run)
