@@ -183,18 +183,24 @@ class _Pass:
         self.state.done = True
         if self.progress is not None:
             self.progress(self.state)
-        index = parent_index(table)
-        roots = resolve_roots(find_parents(table, index))
-        rescued = None
-        if self.unanalysed is not None:
-            rescued = self.unanalysed.rescue(table, index)
-            self._count(rescued, table)
+        roots, rescued = self._merge(table)
         result, clone_rows = detector._result(source, table, roots, self.reasons,
                                               self.by_system, self.state, commandline)
         if rescued is not None and len(rescued.rows):
             result.log.append(f"{len(rescued.rows):,} reads with a significant V or J side "
                               "only, holding the window of a clone: counted in it")
         return DetectionRun(result, table, roots, clone_rows, rescued)
+
+    def _merge(self, table: WindowTable) -> tuple[np.ndarray, Rescued | None]:
+        """The final window (clone) of each window, after counting the reads kept aside in
+        the windows they hold (the windows' index is freed before the result is made)."""
+        index = parent_index(table)
+        roots = resolve_roots(find_parents(table, index))
+        if self.unanalysed is None:
+            return roots, None
+        rescued = self.unanalysed.rescue(table, index)
+        self._count(rescued, table)
+        return roots, rescued
 
     def _count(self, rescued: Rescued, table: WindowTable) -> None:
         """Count the rescued reads as analysed, in their windows and their systems."""
