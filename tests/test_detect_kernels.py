@@ -176,7 +176,7 @@ def test_edit_distance_reference_agrees_with_merge_alignment() -> None:
 
 
 def test_fewest_edits_is_the_edit_distance_in_the_stretch_and_bounds_the_alignment() -> None:
-    from vidjil_kernel.detect.merge import MAX_EDITS, _align_log_lambda, fewest_edits
+    from vidjil_kernel.detect.merge import MAX_EDITS, _align_log_lambda, _fewest_edits
 
     rng = random.Random(11)
     masks = np.empty(4, np.uint64)
@@ -185,7 +185,7 @@ def test_fewest_edits_is_the_edit_distance_in_the_stretch_and_bounds_the_alignme
         child = _mutated(rng, parent, rng.randint(0, 6), "ACGTN")
         read = random_dna(rng, 8) + child + random_dna(rng, 8)
         stretch = read[8 - MAX_EDITS:8 + len(parent) + MAX_EDITS]
-        bound = fewest_edits(encode(parent), encode(read), 8, MAX_EDITS, masks)
+        bound = _fewest_edits(encode(parent), encode(read), 8, MAX_EDITS, masks)
         assert bound == naive.edit_distance_inside(parent, stretch)
         query_cost = np.full(len(parent), -np.log(0.01 / 3))
         cost = np.empty((4, len(parent) + 2 * MAX_EDITS + 1))
@@ -196,4 +196,4 @@ def test_fewest_edits_is_the_edit_distance_in_the_stretch_and_bounds_the_alignme
         assert min(bound, MAX_EDITS + 1) <= edits  # MAX_EDITS + 1: too many edits
         assert (bound == 0) == (edits == 0)  # an exact copy needs no alignment
     long_query = encode(random_dna(rng, 65))
-    assert fewest_edits(long_query, encode(random_dna(rng, 80)), 8, MAX_EDITS, masks) == -1
+    assert _fewest_edits(long_query, encode(random_dna(rng, 80)), 8, MAX_EDITS, masks) == -1

@@ -100,6 +100,23 @@ def test_counting_adds_reads_length_and_strand(two_clones) -> None:
         11, 10 * 200 + 150, 1)
 
 
+def test_a_read_with_one_significant_side_gets_its_strand_and_where_the_side_stops(
+        germline_dir: Path) -> None:
+    """Where a V's hits end and a J's begin, in the coordinates of the strand found."""
+    preset = load_preset("homo-sapiens:IGH", germline_dir)
+    rng = random.Random(3)
+    v_read = preset.alleles("IGHV.fa")[0].sequence[-150:] + random_dna(rng, 60)
+    j_read = random_dna(rng, 100) + preset.alleles("IGHJ.fa")[0].sequence
+    reads = [v_read, j_read, reverse_complement(v_read), reverse_complement(j_read)]
+    seq = np.frombuffer("".join(reads).encode(), np.uint8).copy()
+    offsets = np.concatenate([[0], np.cumsum([len(r) for r in reads])]).astype(np.int64)
+    calls = Detector(preset).affect(seq, offsets, 1e6)
+    assert calls["status"].tolist() == [affect.ONLY_5, affect.ONLY_3] * 2
+    assert calls["strand"].tolist() == [1, 1, -1, -1]
+    assert calls["end5"].tolist() == [150, -1, 150, -1]
+    assert calls["start3"].tolist() == [-1, 100, -1, 100]
+
+
 def test_a_clone_keeps_the_reads_whose_j_is_too_damaged(germline_dir: Path,
                                                         tmp_path: Path) -> None:
     """Reads stopping 24 nt into the J with three errors there have too few J seeds for

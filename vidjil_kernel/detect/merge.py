@@ -24,7 +24,9 @@ fewer reads than the parent's errors would give it: then most of them are these 
 Candidate parents come from exact SEGMENT-long pieces of their windows, at every
 offset, found near the child's window: long enough to be specific among the
 thousands of windows sharing a V end or a J start, present even in a child whose
-reads stop short of the parent's window, and intact on one side of an error.
+reads stop short of the parent's window, and intact on one side of an error.  The
+same pieces find the window that a read not analysed holds (``best_held_window``,
+for :mod:`~vidjil_kernel.detect.rescue`).
 """
 
 from __future__ import annotations
@@ -237,7 +239,7 @@ def _base_mask(query, byte):
 
 
 @kernel
-def fewest_edits(query, read, start, band, masks):
+def _fewest_edits(query, read, start, band, masks):
     """A lower bound of the edits _align_log_lambda would find (MAX_EDITS + 1: too many).
 
     Most candidates fail: this rejects them at a fraction of the alignment's cost.  It
@@ -575,8 +577,8 @@ def _may_parent(parent, count, child, child_count):
 
 
 @inner
-def add_candidates(read, first, last, window_at, max_shift, child, child_count, entries,
-                   table, scan_codes, slot_of, candidates):
+def _add_candidates(read, first, last, window_at, max_shift, child, child_count, entries,
+                    table, scan_codes, slot_of, candidates):
     """Add the (parent, window start in ``read``) pairs whose segments occur in ``read``.
 
     Scans read positions first..last (those nearest ``window_at`` first), looks each
@@ -662,7 +664,7 @@ def _better(candidates, by_support, k, other):
 
 
 @inner
-def select_candidates(candidates, n_used, by_support, wanted, tried, order):
+def _select(candidates, n_used, by_support, wanted, tried, order):
     """The ``wanted`` best candidates not ``tried``, best first, into ``order``.
 
     One pass with an insertion into a short list; among equals the earlier
@@ -706,16 +708,15 @@ def best_held_window(read, min_end, max_start, entries, table, win_offset, win_w
     none.  The scratch arrays come from ``held_window_scratch``.
 
     The _TRIES best-supported candidates are compared; windows too long for
-    ``fewest_edits``'s bound, or too near an end of the read for its band, are compared
+    ``_fewest_edits``'s bound, or too near an end of the read for its band, are compared
     base for base.
     """
     length = read.shape[0]
-    n_used = add_candidates(read, 0, length - SEGMENT, length // 2, length, -1, np.int64(1),
+    n_used = _add_candidates(read, 0, length - SEGMENT, length // 2, length, -1, np.int64(1),
                             entries, table, scan_codes, slot_of, candidates)
     for k in range(n_used):
         tried[k] = False
-    n_order = select_candidates(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried,
-                                order)
+    n_order = _select(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried, order)
     best = -1
     best_edits = MAX_EDITS + 1
     best_count = 0
@@ -728,7 +729,7 @@ def best_held_window(read, min_end, max_start, entries, table, win_offset, win_w
         window = win_arena[win_offset[row]:win_offset[row] + win_width[row]]
         edits = -1
         if MAX_EDITS <= start <= length - win_width[row] - MAX_EDITS:
-            edits = fewest_edits(window, read, start, MAX_EDITS, masks)
+            edits = _fewest_edits(window, read, start, MAX_EDITS, masks)
         if edits < 0:
             edits = _hamming(window, read, start)
         count = candidates[k, _COUNT]
@@ -772,10 +773,10 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, n_use
     child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
     log_alpha = math.log(ALPHA)
     costed = False
-    n_order = select_candidates(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried, order)
+    n_order = _select(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried, order)
     for attempt in range(_TRIES + _TRIES_BIGGEST):
         if attempt == _TRIES:
-            n_order = _TRIES + select_candidates(candidates, n_used, np.bool_(False),
+            n_order = _TRIES + _select(candidates, n_used, np.bool_(False),
                                        np.int64(_TRIES_BIGGEST), tried, order[_TRIES:])
         if attempt >= n_order:
             break
@@ -787,7 +788,7 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, n_use
         inside = start >= MAX_EDITS and start + width <= read.shape[0] - MAX_EDITS
         if inside:
             window = win_arena[win_offset[parent]:win_offset[parent] + width]
-            fewest = fewest_edits(window, read, start, MAX_EDITS, masks)
+            fewest = _fewest_edits(window, read, start, MAX_EDITS, masks)
         else:  # the child's reads stop short of the parent's window: compare the windows
             shift = window_at - start  # child window start, parent window coordinates
             first = max(0, shift)
@@ -799,7 +800,7 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, n_use
                 scratch, parent_buffer)
             query = child_window[first - shift:last - shift]
             text = parent_buffer[:parent_length]
-            fewest = fewest_edits(query, text, parent_window_at + first, MAX_EDITS, masks)
+            fewest = _fewest_edits(query, text, parent_window_at + first, MAX_EDITS, masks)
         if fewest > MAX_EDITS:
             continue
         expected = 0.0  # the child's reads that the parent's errors give
@@ -859,7 +860,7 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
             slot_of[candidates[k, _SLOT]] = -1
         first = max(0, window_at - MAX_SHIFT)
         last = min(length - SEGMENT, window_at + win_width[child] + MAX_SHIFT - SEGMENT)
-        n_used = add_candidates(read, first, last, window_at, MAX_SHIFT, child,
+        n_used = _add_candidates(read, first, last, window_at, MAX_SHIFT, child,
                                 row_count[child], entries, table, scan_codes, slot_of,
                                 candidates)
         parent_of[child] = _try_candidates(
