@@ -115,6 +115,21 @@ def test_errors_merge_into_their_clone_but_real_variants_do_not() -> None:
     assert roots[rows[-1]] != roots[rows[0]]
 
 
+def test_a_small_clone_whose_reads_all_have_windows_of_their_own_is_one_clone() -> None:
+    """Five reads of a clone with their windows at five places, none seen twice: one clone;
+    a read one substitution away from them, and another clone's read, stay apart."""
+    rng = random.Random(6)
+    molecule = random_dna(rng, 140)
+    reads = [(molecule, 1, 30 + shift, W) for shift in (4, -3, 0, 7, -6)]
+    variant = molecule[:70] + ("A" if molecule[70] != "A" else "C") + molecule[71:]
+    reads += [(variant, 1, 30, W), (random_dna(rng, 140), 1, 30, W)]
+    table = WindowTable(True, W)
+    rows = add_reads(table, reads, quality=30)
+    roots = merge(table)
+    assert len({roots[row] for row in rows[:5]}) == 1
+    assert len({roots[row] for row in rows}) == 3
+
+
 @pytest.mark.parametrize("child_quality, merged", [(5, True), (35, False)])
 def test_a_substitution_merges_when_its_reads_read_it_at_a_low_quality(
         child_quality: int, merged: bool) -> None:

@@ -750,13 +750,13 @@ def held_window_scratch(longest: int) -> tuple[np.ndarray, ...]:
 
 
 @inner
-def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, n_used, candidates,
-                    row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
-                    kept_window, kept_count, row_profile, profiles, read_arena, qual_arena,
-                    scratch, agree, cost, edits_table, tried, parent_buffer, no_cost,
-                    query_cost, masks, order):
+def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_edits, n_used,
+                    candidates, row_count, win_offset, win_width, win_arena, kept_offset,
+                    kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
+                    qual_arena, scratch, agree, cost, edits_table, tried, parent_buffer,
+                    no_cost, query_cost, masks, order):
     """The first candidate explaining the child as errors (-1: none): the child's window
-    is at most MAX_EDITS likely errors from the candidate's and, when the child has more
+    is at most ``max_edits`` likely errors from the candidate's and, when the child has more
     reads than these errors would give, its reads are like the candidate's outside the
     windows (``_same_clone``).
 
@@ -801,7 +801,7 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, n_use
             query = child_window[first - shift:last - shift]
             text = parent_buffer[:parent_length]
             fewest = _fewest_edits(query, text, parent_window_at + first, MAX_EDITS, masks)
-        if fewest > MAX_EDITS:
+        if fewest > max_edits:
             continue
         expected = 0.0  # the child's reads that the parent's errors give
         if fewest > 0:  # else an exact copy: what the alignment would find, at no cost
@@ -842,17 +842,17 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, n_use
 
 
 @kernel
-def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offset,
+def _find_parents(children, max_edits, row_count, win_offset, win_width, win_arena, kept_offset,
                   kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
                   qual_arena, indel_costs, scale, entries, table, parent_of, votes,
                   scan_codes, child_buffer, parent_buffer, read_cost, no_cost, agree,
                   query_cost, cost, edits_table, tried, slot_of, candidates, masks, order):
-    """Parent row of each window (-1: none) into ``parent_of``, given the sample's error
-    rates (``indel_costs``, ``scale``: :func:`~vidjil_kernel.detect.error_rates.error_rates`)
-    and the segment index of the parents; the arrays after ``parent_of`` are scratch
-    (``_merge_scratch``)."""
+    """Parent row (-1: none) of each window of ``children``, at most ``max_edits`` away,
+    into ``parent_of``, given the sample's error rates (``indel_costs``, ``scale``:
+    :func:`~vidjil_kernel.detect.error_rates.error_rates`) and the segment index of the
+    parents; the arrays after ``parent_of`` are scratch (``_merge_scratch``)."""
     n_used = 0
-    for child in range(n_rows):
+    for child in children:
         length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
                                             kept_count, read_arena, votes, child_buffer)
         read = child_buffer[:length]
@@ -864,7 +864,7 @@ def _find_parents(n_rows, row_count, win_offset, win_width, win_arena, kept_offs
                                 row_count[child], entries, table, scan_codes, slot_of,
                                 candidates)
         parent_of[child] = _try_candidates(
-            child, read, read_cost[:length], indel_costs, scale, window_at, n_used,
+            child, read, read_cost[:length], indel_costs, scale, window_at, max_edits, n_used,
             candidates, row_count, win_offset, win_width, win_arena, kept_offset,
             kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
             qual_arena, votes, agree, cost, edits_table, tried, parent_buffer, no_cost,
@@ -909,13 +909,14 @@ class ParentIndex:
     table: np.ndarray
 
 
-def parent_index(table: WindowTable) -> ParentIndex:
-    """The index of the windows of ``table`` seen at least twice.
+def parent_index(table: WindowTable, parents: np.ndarray | None = None) -> ParentIndex:
+    """The index of ``parents``, rows of ``table`` (default: the windows seen at least twice).
 
     (Sorting and allocating happen here, in numpy, to keep the kernels quick to compile.)
     """
     row_count, win_width = table.row_count[:table.n_rows], table.win_width
-    parents = np.flatnonzero(row_count >= 2)
+    if parents is None:
+        parents = np.flatnonzero(row_count >= 2)
     parents = parents[np.argsort(-row_count[parents], kind="stable")]  # biggest first...
     total = int(np.maximum(win_width[parents].astype(np.int64) - SEGMENT + 1, 0).sum())
     codes = np.empty(total, np.int64)
@@ -939,14 +940,24 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None) -> np.nda
     """Parent row of each window (-1: none), for windows explained as errors of a bigger one.
 
     Parents are the windows seen at least twice (``index``, made here when not given).
+    Then the windows of one read left without a parent look for one among themselves:
+    the reads of a small clone may each have their window somewhere else (errors near
+    the V end or the J start move it), and none of these windows is seen twice; merged
+    into the first one (as big) that is an exact copy of them (shifted), they make one
+    clone instead of one per read.
     """
     index = index or parent_index(table)  # its peak memory passes before the scratch's
     n_rows, row_count = table.n_rows, table.row_count[:table.n_rows]
     scratch = _merge_scratch(n_rows, table.win_width, table.kept_length, table.kept_count)
-    _find_parents(n_rows, row_count, table.win_offset, table.win_width, table.win_arena,
-                  table.kept_offset, table.kept_length, table.kept_window, table.kept_count,
-                  table.row_profile, table.profiles, table.read_arena, table.qual_arena,
-                  *error_rates(table), index.entries, index.table, *scratch)
+    windows = (row_count, table.win_offset, table.win_width, table.win_arena,
+               table.kept_offset, table.kept_length, table.kept_window, table.kept_count,
+               table.row_profile, table.profiles, table.read_arena, table.qual_arena,
+               *error_rates(table))
+    _find_parents(np.arange(n_rows), MAX_EDITS, *windows, index.entries, index.table,
+                  *scratch)
+    singles = np.flatnonzero((scratch[0] < 0) & (row_count == 1))
+    among = parent_index(table, singles)
+    _find_parents(singles, 0, *windows, among.entries, among.table, *scratch)
     return scratch[0]
 
 
