@@ -7,6 +7,8 @@ truth, read by read and clone by clone.  Prints each figure next to its target:
 - recombined reads analysed with the right locus (>= 99%), noise reads called (<= 0.1%);
 - true clones of >= 5 reads found (all): each is the majority of a reported clone
   (`-r 1`); predicted clones per true clone (<= 1.05), both counting clones of >= 5 reads;
+  how many of them that clone holds at least half of (a clone whose reads are all in
+  windows of their own is found through any of them, but is not whole);
   the clones missed, by what happened to the window holding most of their reads: it
   holds more reads of another clone (no merging can make it a clone of its own), one
   with the same junction (the two differ outside the window only: one clone by the
@@ -103,6 +105,8 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
     predicted_big = [root for root, counter in members.items() if sum(counter.values()) >= 5]
     true_big = {c for c, n in true_count.items() if n >= 5}
     found = true_big & set(majority.values())
+    whole = {clone_id for root, clone_id in majority.items()
+             if 2 * members[root][clone_id] >= true_count[clone_id]} & true_big
     missed = _missed_by_cause(true_big - found, window_members, truth_clones)
 
     v_ok = j_ok = junction_ok = designated = 0
@@ -136,6 +140,7 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
         "noise_called": noise_called / max(noise, 1),
         "true_clones_5": len(true_big),
         "found": len(found) / max(len(true_big), 1),
+        "found_whole": len(whole) / max(len(true_big), 1),
         "missed": missed,
         "predicted_per_true": len(predicted_big) / max(len(true_big), 1),
         "designated": designated,
@@ -199,7 +204,9 @@ def report(title: str, figures: dict[str, float]) -> bool:
         ok = value >= target if sense == ">=" else value <= target
         passed &= ok
         print(f"  {key:24s} {value:9.4f}   target {sense} {target:<6}  {'ok' if ok else 'MISSED'}")
-        if key == "found" and figures["missed"]:
+        if key == "found":
+            print(f"    in a clone holding at least half of their reads: "
+                  f"{figures['found_whole']:.4f}")
             for cause, n in figures["missed"].most_common():
                 print(f"    missed, {cause}: {n}")
     return passed
