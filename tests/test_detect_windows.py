@@ -115,6 +115,20 @@ def test_errors_merge_into_their_clone_but_real_variants_do_not() -> None:
     assert roots[rows[-1]] != roots[rows[0]]
 
 
+def test_a_read_with_two_errors_that_leave_no_segment_of_its_window_intact_merges() -> None:
+    """Errors at window positions 16 and 37 leave no 24-nt piece intact: the read's parent
+    is found by shorter pieces among the windows of FINE_PARENT_READS reads or more."""
+    rng = random.Random(8)
+    molecule = random_dna(rng, 110)
+    window_errors = molecule[:46] + ("A" if molecule[46] != "A" else "C") + molecule[47:67]
+    window_errors += ("G" if molecule[67] != "G" else "T") + molecule[68:]
+    table = WindowTable(False, W)
+    rows = add_reads(table, [(molecule, 1, 30, W)] * 1000 + [(window_errors, 1, 30, W)],
+                     quality=None)
+    roots = merge(table)
+    assert roots[rows[-1]] == roots[rows[0]]
+
+
 def test_a_small_clone_whose_reads_all_have_windows_of_their_own_is_one_clone() -> None:
     """Five reads of a clone with their windows at five places, none seen twice: one clone;
     a read one substitution away from them, and another clone's read, stay apart."""

@@ -43,6 +43,10 @@ from vidjil_kernel.detect.windows import ERROR_OF_PHRED, WindowTable
 from vidjil_kernel.jit import inner, kernel
 
 SEGMENT = 24
+#: a window of one read left alone looks again among the windows of FINE_PARENT_READS reads
+#: or more with pieces this long: one is intact in a window with two errors anywhere
+FINE_SEGMENT = 16
+FINE_PARENT_READS = 10
 MAX_EDITS = 3
 #: windows that are shifted copies (reads too short for the clone's window) are compared
 #: on their overlap, which must be at least this long
@@ -84,13 +88,12 @@ def _segment_code(data, start, segment):
 
 
 @kernel
-def _segments(parents, win_offset, win_width, win_arena, codes, owner, where):
+def _segments(parents, win_offset, win_width, win_arena, segment, codes, owner, where):
     """(code, parent, offset) of the parents' window segments at every offset (unsorted).
 
     Into ``codes``, ``owner`` and ``where``, long enough for every segment; returns
     how many (segments with an N are left out).
     """
-    segment = SEGMENT
     n = 0
     for p in parents:
         for offset in range(0, win_width[p] - segment + 1):
@@ -578,13 +581,13 @@ def _may_parent(parent, count, child, child_count):
 
 @inner
 def _add_candidates(read, first, last, window_at, max_shift, child, child_count, entries,
-                    table, scan_codes, slot_of, candidates):
+                    table, segment, scan_codes, slot_of, candidates):
     """Add the (parent, window start in ``read``) pairs whose segments occur in ``read``.
 
     Scans read positions first..last (those nearest ``window_at`` first), looks each
-    segment up, and counts the segments supporting each pair whose start is at most
-    ``max_shift`` from ``window_at``; at most _PARENTS_PER_SEGMENT parents per segment
-    (the biggest), and only parents that ``_may_parent`` a window ``child`` of
+    ``segment``-long piece up (``table``), and counts the pieces supporting each pair
+    whose start is at most ``max_shift`` from ``window_at``; at most _PARENTS_PER_SEGMENT
+    parents per piece (the biggest), and only parents that ``_may_parent`` a window ``child`` of
     ``child_count`` reads.  ``entries`` rows are (parent, offset, parent count),
     biggest parents first for each segment.  Candidates are rows of ``candidates``
     (parent, start, support, parent count, slot in ``slot_of``, the hash of the pairs).
@@ -595,7 +598,6 @@ def _add_candidates(read, first, last, window_at, max_shift, child, child_count,
     bits = 0
     while (1 << bits) < size:
         bits += 1
-    segment = SEGMENT
     mask = (1 << (2 * segment)) - 1
     rolling = 0
     valid_from = first
@@ -700,9 +702,11 @@ def _hamming(window, read, start):
 
 
 @inner
-def best_held_window(read, min_end, max_start, entries, table, win_offset, win_width,
-                     win_arena, scan_codes, slot_of, candidates, tried, order, masks):
-    """(row, edits) of the window of the index (``entries``, ``table``) that ``read``
+def best_held_window(read, min_end, max_start, entries, table, segment, win_offset,
+                     win_width, win_arena, scan_codes, slot_of, candidates, tried, order,
+                     masks):
+    """(row, edits) of the window of the index (``entries``, ``table``, ``segment``) that
+    ``read``
     holds with the fewest edits, at most MAX_EDITS, starting at ``max_start`` at most and
     ending at ``min_end`` at least; among equals, the one with the most reads.  Row -1:
     none.  The scratch arrays come from ``held_window_scratch``.
@@ -712,8 +716,8 @@ def best_held_window(read, min_end, max_start, entries, table, win_offset, win_w
     base for base.
     """
     length = read.shape[0]
-    n_used = _add_candidates(read, 0, length - SEGMENT, length // 2, length, -1, np.int64(1),
-                            entries, table, scan_codes, slot_of, candidates)
+    n_used = _add_candidates(read, 0, length - segment, length // 2, length, -1, np.int64(1),
+                             entries, table, segment, scan_codes, slot_of, candidates)
     for k in range(n_used):
         tried[k] = False
     n_order = _select(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried, order)
@@ -844,13 +848,14 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_e
 @kernel
 def _find_parents(children, max_edits, row_count, win_offset, win_width, win_arena, kept_offset,
                   kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                  qual_arena, indel_costs, scale, entries, table, parent_of, votes,
+                  qual_arena, indel_costs, scale, entries, table, segment, parent_of, votes,
                   scan_codes, child_buffer, parent_buffer, read_cost, no_cost, agree,
                   query_cost, cost, edits_table, tried, slot_of, candidates, masks, order):
     """Parent row (-1: none) of each window of ``children``, at most ``max_edits`` away,
     into ``parent_of``, given the sample's error rates (``indel_costs``, ``scale``:
-    :func:`~vidjil_kernel.detect.error_rates.error_rates`) and the segment index of the
-    parents; the arrays after ``parent_of`` are scratch (``_merge_scratch``)."""
+    :func:`~vidjil_kernel.detect.error_rates.error_rates`) and the index of the parents'
+    ``segment``-long pieces; the arrays after ``parent_of`` are scratch
+    (``_merge_scratch``)."""
     n_used = 0
     for child in children:
         length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
@@ -859,10 +864,10 @@ def _find_parents(children, max_edits, row_count, win_offset, win_width, win_are
         for k in range(n_used):
             slot_of[candidates[k, _SLOT]] = -1
         first = max(0, window_at - MAX_SHIFT)
-        last = min(length - SEGMENT, window_at + win_width[child] + MAX_SHIFT - SEGMENT)
+        last = min(length - segment, window_at + win_width[child] + MAX_SHIFT - segment)
         n_used = _add_candidates(read, first, last, window_at, MAX_SHIFT, child,
-                                row_count[child], entries, table, scan_codes, slot_of,
-                                candidates)
+                                 row_count[child], entries, table, segment, scan_codes, slot_of,
+                                 candidates)
         parent_of[child] = _try_candidates(
             child, read, read_cost[:length], indel_costs, scale, window_at, max_edits, n_used,
             candidates, row_count, win_offset, win_width, win_arena, kept_offset,
@@ -901,16 +906,19 @@ def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
 
 @dataclass(frozen=True)
 class ParentIndex:
-    """The SEGMENT-long pieces of the windows seen at least twice (the possible parents),
-    for ``add_candidates``: ``entries`` rows are (window, offset, its reads), biggest
-    windows first for each piece; ``table`` finds a piece's run of entries."""
+    """The ``segment``-long pieces of the windows that may be parents, for
+    ``_add_candidates``: ``entries`` rows are (window, offset, its reads), biggest windows
+    first for each piece; ``table`` finds a piece's run of entries."""
 
     entries: np.ndarray
     table: np.ndarray
+    segment: int
 
 
-def parent_index(table: WindowTable, parents: np.ndarray | None = None) -> ParentIndex:
-    """The index of ``parents``, rows of ``table`` (default: the windows seen at least twice).
+def parent_index(table: WindowTable, parents: np.ndarray | None = None,
+                 segment: int = SEGMENT) -> ParentIndex:
+    """The index of the ``segment``-long pieces of ``parents``, rows of ``table`` (default:
+    the windows seen at least twice).
 
     (Sorting and allocating happen here, in numpy, to keep the kernels quick to compile.)
     """
@@ -918,11 +926,12 @@ def parent_index(table: WindowTable, parents: np.ndarray | None = None) -> Paren
     if parents is None:
         parents = np.flatnonzero(row_count >= 2)
     parents = parents[np.argsort(-row_count[parents], kind="stable")]  # biggest first...
-    total = int(np.maximum(win_width[parents].astype(np.int64) - SEGMENT + 1, 0).sum())
+    total = int(np.maximum(win_width[parents].astype(np.int64) - segment + 1, 0).sum())
     codes = np.empty(total, np.int64)
     owner = np.empty(total, np.int32)
     where = np.empty(total, np.int32)
-    n = _segments(parents, table.win_offset, win_width, table.win_arena, codes, owner, where)
+    n = _segments(parents, table.win_offset, win_width, table.win_arena, segment, codes, owner,
+                  where)
     order = np.argsort(codes[:n], kind="stable")  # ...within each code
     entries = np.empty((order.shape[0], 3), np.int64)
     entries[:, 0] = owner[order]
@@ -933,7 +942,7 @@ def parent_index(table: WindowTable, parents: np.ndarray | None = None) -> Paren
         size *= 2
     segment_table = np.full((size, 2), -1, np.int64)
     _segment_table(codes[order], segment_table)
-    return ParentIndex(entries, segment_table)
+    return ParentIndex(entries, segment_table, segment)
 
 
 def find_parents(table: WindowTable, index: ParentIndex | None = None) -> np.ndarray:
@@ -944,7 +953,10 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None) -> np.nda
     the reads of a small clone may each have their window somewhere else (errors near
     the V end or the J start move it), and none of these windows is seen twice; merged
     into the first one (as big) that is an exact copy of them (shifted), they make one
-    clone instead of one per read.
+    clone instead of one per read.  Last, the windows of one read still alone (no parent,
+    no child) look among the windows of FINE_PARENT_READS reads or more by shorter pieces:
+    two errors in a window, one in each half less than SEGMENT apart, leave none of its
+    SEGMENT-long pieces intact (a clone of 678 reads without qualities lost 2% of them so).
     """
     index = index or parent_index(table)  # its peak memory passes before the scratch's
     n_rows, row_count = table.n_rows, table.row_count[:table.n_rows]
@@ -953,11 +965,18 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None) -> np.nda
                table.kept_offset, table.kept_length, table.kept_window, table.kept_count,
                table.row_profile, table.profiles, table.read_arena, table.qual_arena,
                *error_rates(table))
+    parent_of = scratch[0]
     _find_parents(np.arange(n_rows), MAX_EDITS, *windows, index.entries, index.table,
-                  *scratch)
-    singles = np.flatnonzero((scratch[0] < 0) & (row_count == 1))
+                  index.segment, *scratch)
+    singles = np.flatnonzero((parent_of < 0) & (row_count == 1))
     among = parent_index(table, singles)
-    _find_parents(singles, 0, *windows, among.entries, among.table, *scratch)
+    _find_parents(singles, 0, *windows, among.entries, among.table, among.segment, *scratch)
+    has_child = np.zeros(n_rows, np.bool_)
+    has_child[parent_of[parent_of >= 0]] = True
+    alone = singles[(parent_of[singles] < 0) & ~has_child[singles]]
+    fine = parent_index(table, np.flatnonzero(row_count >= FINE_PARENT_READS), FINE_SEGMENT)
+    _find_parents(alone, MAX_EDITS, *windows, fine.entries, fine.table, fine.segment,
+                  *scratch)
     return scratch[0]
 
 

@@ -28,7 +28,6 @@ import numpy as np
 from vidjil_kernel.detect import affect
 from vidjil_kernel.detect.encode import COMPLEMENT
 from vidjil_kernel.detect.merge import (
-    SEGMENT,
     ParentIndex,
     best_held_window,
     held_window_scratch,
@@ -46,7 +45,7 @@ BEYOND_SIDE = 16
 
 
 @kernel
-def _rescue_batch(seq, offsets, strands, ends5, starts3, entries, table, win_offset,
+def _rescue_batch(seq, offsets, strands, ends5, starts3, entries, table, segment, win_offset,
                   win_width, win_arena, rows, oriented, scan_codes, slot_of, candidates, tried,
                   order, masks):
     """Row of the window each read holds (-1: none) into ``rows``: on the read's strand
@@ -58,7 +57,7 @@ def _rescue_batch(seq, offsets, strands, ends5, starts3, entries, table, win_off
         rows[r] = -1
         begin = offsets[r]
         length = offsets[r + 1] - begin
-        if length < SEGMENT or entries.shape[0] == 0:
+        if length < segment or entries.shape[0] == 0:
             continue
         for i in range(length):
             oriented[i] = seq[begin + i] if strands[r] > 0 else COMPLEMENT[
@@ -66,8 +65,8 @@ def _rescue_batch(seq, offsets, strands, ends5, starts3, entries, table, win_off
         min_end = ends5[r] + BEYOND_SIDE if ends5[r] >= 0 else 0
         max_start = starts3[r] - BEYOND_SIDE if starts3[r] >= 0 else length
         rows[r] = best_held_window(oriented[:length], min_end, max_start, entries, table,
-                                   win_offset, win_width, win_arena, scan_codes, slot_of,
-                                   candidates, tried, order, masks)[0]
+                                   segment, win_offset, win_width, win_arena, scan_codes,
+                                   slot_of, candidates, tried, order, masks)[0]
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ class UnanalysedReads:
             rows = np.empty(len(read_index), np.int64)
             longest = int(np.diff(offsets).max(initial=1))
             _rescue_batch(seq, offsets, strands, ends5, starts3, index.entries, index.table,
-                          table.win_offset, table.win_width, table.win_arena,
+                          index.segment, table.win_offset, table.win_width, table.win_arena,
                           rows, np.empty(longest, np.uint8), *held_window_scratch(longest))
             held = rows >= 0
             found.append((read_index[held], rows[held], strands[held] < 0,
