@@ -971,6 +971,7 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None) -> np.nda
     singles = np.flatnonzero((parent_of < 0) & (row_count == 1))
     among = parent_index(table, singles)
     _find_parents(singles, 0, *windows, among.entries, among.table, among.segment, *scratch)
+    del among  # the merge's peak memory: one index at a time beside the caller's
     has_child = np.zeros(n_rows, np.bool_)
     has_child[parent_of[parent_of >= 0]] = True
     alone = singles[(parent_of[singles] < 0) & ~has_child[singles]]
