@@ -691,17 +691,6 @@ def _select(candidates, n_used, by_support, wanted, tried, order):
 
 
 @inner
-def _hamming(window, read, start):
-    """Mismatches of ``window`` at ``read[start:]`` (MAX_EDITS + 1: off the read)."""
-    if start < 0 or start + window.shape[0] > read.shape[0]:
-        return MAX_EDITS + 1
-    count = 0
-    for i in range(window.shape[0]):
-        count += window[i] != read[start + i]
-    return count
-
-
-@inner
 def best_held_window(read, min_end, max_start, entries, table, segment, win_offset,
                      win_width, win_arena, scan_codes, slot_of, candidates, tried, order,
                      masks):
@@ -728,14 +717,17 @@ def best_held_window(read, min_end, max_start, entries, table, segment, win_offs
         k = order[attempt]
         row = candidates[k, _PARENT]
         start = candidates[k, _START]
-        if start > max_start or start + win_width[row] < min_end:
+        end = start + win_width[row]
+        if start < 0 or end > length or start > max_start or end < min_end:
             continue
         window = win_arena[win_offset[row]:win_offset[row] + win_width[row]]
         edits = -1
         if MAX_EDITS <= start <= length - win_width[row] - MAX_EDITS:
             edits = _fewest_edits(window, read, start, MAX_EDITS, masks)
-        if edits < 0:
-            edits = _hamming(window, read, start)
+        if edits < 0:  # base for base, an N counting as a difference
+            mismatches, compared = _mismatches(read, window, -start, start,
+                                               start + win_width[row])
+            edits = mismatches + win_width[row] - compared
         count = candidates[k, _COUNT]
         if edits < best_edits or (edits == best_edits <= MAX_EDITS and count > best_count):
             best, best_edits, best_count = row, edits, count
