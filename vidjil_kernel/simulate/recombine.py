@@ -308,9 +308,10 @@ class _Sampler:
         )
 
 
-#: half-width of the region around the junction that must differ between clones (wider
-#: than half of a detector's 50-nt window, with some room for where it centres it)
-REGION_HALF_WIDTH = 30
+#: half-width of the region around the junction that must differ between clones: 5 nt less
+#: than half of a detector's 50-nt window, so that the difference is inside the window
+#: wherever within 5 nt of the junction's middle the detector centres it
+REGION_HALF_WIDTH = 20
 
 
 def _junction_region(clone: Clone) -> str:
