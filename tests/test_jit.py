@@ -3,7 +3,8 @@
 Each step runs in a process of its own, as the caches are for later processes: a
 kernel compiled once runs from its machine-code entry without importing numba; a
 kernel compiled later still links a kernel numba loads from its cache; an entry
-that is damaged, or of another source, is not used.  The arguments' types, on which
+that is damaged, or of another source (its file, a kernel it calls, a value it reads
+from another file), is not used.  The arguments' types, on which
 the safety of a call without numba rests, are compared with numba's own typing.
 """
 
@@ -24,6 +25,7 @@ from vidjil_kernel.machine_code import argument_types
 KERNELS = '''
 from vidjil_kernel.jit import kernel
 
+from constants import STEP
 from helpers import shift
 
 
@@ -40,6 +42,11 @@ def caller(x):
 @kernel
 def shifted(x):
     return shift(x) * 10
+
+
+@kernel
+def stepped(x):
+    return x + STEP
 '''
 
 #: a kernel of another file, which ``shifted`` calls
@@ -51,6 +58,9 @@ from vidjil_kernel.jit import inner
 def shift(x):
     return x + 1
 '''
+
+#: a value of another file, which ``stepped`` reads (numba freezes it into its code)
+CONSTANTS = "STEP = 5\n"
 
 #: calls the named kernels in order, then prints each one's results and calls made
 #: without numba, whether numba was imported, and the kernels numba compiled
@@ -65,7 +75,7 @@ for name in sys.argv[1:]:
 imported = "numba" in sys.modules
 compiled = {}
 if imported:
-    for name in ("leaf", "caller", "shifted"):
+    for name in ("leaf", "caller", "shifted", "stepped"):
         misses = sum(getattr(kernels, name).stats.cache_misses.values())
         if misses:
             compiled[name] = misses
@@ -76,6 +86,7 @@ print(json.dumps([out, imported, compiled]))
 def _write(tmp_path: Path) -> None:
     (tmp_path / "kernels.py").write_text(KERNELS)
     (tmp_path / "helpers.py").write_text(HELPERS)
+    (tmp_path / "constants.py").write_text(CONSTANTS)
 
 
 def _call(tmp_path: Path, *names: str) -> list:
@@ -124,6 +135,11 @@ def test_an_entry_of_another_source_is_not_used(tmp_path: Path) -> None:
     (tmp_path / "helpers.py").write_text(HELPERS.replace("x + 1", "x + 2"))
     assert _call(tmp_path, "shifted") == [{"shifted": [50, 45.0, 0]}, True, {"shifted": 2}]
     assert _call(tmp_path, "shifted") == [{"shifted": [50, 45.0, 2]}, False, {}]
+    # nor one of a kernel reading a value of another file that changed
+    assert _call(tmp_path, "stepped") == [{"stepped": [8, 7.5, 0]}, True, {"stepped": 2}]
+    (tmp_path / "constants.py").write_text(CONSTANTS.replace("5", "7"))
+    assert _call(tmp_path, "stepped") == [{"stepped": [10, 9.5, 0]}, True, {"stepped": 2}]
+    assert _call(tmp_path, "stepped") == [{"stepped": [10, 9.5, 2]}, False, {}]
 
 
 def _arguments() -> list[object]:

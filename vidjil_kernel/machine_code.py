@@ -17,9 +17,9 @@ them), so a call is made only for arguments of the recorded types as numba would
 type them (``argument_types``): arrays of a plain native dtype (C, F or any
 layout; read-only apart), ints, floats and bools.  An entry names the machine
 (target, CPU, features) and the numba build it was compiled with, and the sources
-of the kernel and of the kernels it calls; an entry that does not match, needs a
-symbol that is not there, or cannot be read, is not used.  Entries are written
-whole then renamed.
+of the kernel, of the kernels it calls and of the values they read; an entry that
+does not match, needs a symbol that is not there, or cannot be read, is not used.
+Entries are written whole then renamed.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import importlib.machinery
 import importlib.util
 import os
 import pickle
+import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -124,15 +125,20 @@ def source_digest(function: Callable) -> str | None:
 
     A kernel's machine code holds the code of the kernels it calls: they are found
     among its globals (objects with a ``py_func``: kernels and numba dispatchers), then
-    among theirs.  numba's own cache looks at the kernel's file only.
+    among theirs.  It also holds the values of the globals they read, frozen when
+    compiled: the files defining those imported from other modules count too.  numba's
+    own cache looks at the kernel's file only.
     """
     files: set[str] = set()
+    seen: set[str] = set()
     pending = [function]
     while pending:
         current = pending.pop()
-        if current.__code__.co_filename in files:
+        if current.__code__.co_filename in seen:
             continue
+        seen.add(current.__code__.co_filename)
         files.add(current.__code__.co_filename)
+        files.update(_constant_files(current))
         pending += [called.py_func for called in current.__globals__.values()
                     if callable(getattr(called, "py_func", None))
                     and hasattr(called.py_func, "__code__")]
@@ -140,6 +146,48 @@ def source_digest(function: Callable) -> str | None:
     if None in digests:
         return None
     return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
+def _constant_files(function: Callable) -> set[str]:
+    """The files of the other modules defining the values that ``function`` reads as
+    globals (not modules, classes or functions)."""
+    own = function.__code__.co_filename
+    files: set[str] = set()
+    for name in function.__code__.co_names:
+        value = function.__globals__.get(name)
+        if value is None or callable(value) or hasattr(value, "py_func") \
+                or isinstance(value, ModuleType) or name in _assigned_names(own):
+            continue
+        files.update(_defining_files(function.__module__, name))
+    return files
+
+
+@cache
+def _defining_files(module_name: str, name: str) -> tuple[str, ...]:
+    """The files of the modules binding the object that ``module_name`` imported as
+    ``name`` and assigning it at their top level, else of every module binding it."""
+    value = vars(sys.modules[module_name])[name]
+    binding = [module.__file__ for module in list(sys.modules.values())
+               if getattr(module, "__file__", None)
+               and getattr(module, "__dict__", {}).get(name) is value]
+    defining = [file for file in binding if name in _assigned_names(file)]
+    return tuple(defining or binding)
+
+
+_ASSIGNED = re.compile(r"^([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?::[^=\n]*)?=(?!=)",
+                       re.MULTILINE)
+
+
+@cache
+def _assigned_names(filename: str) -> frozenset[str]:
+    """Names a module's source assigns at its top level (``NAME = ...``, ``NAME: T = ...``,
+    ``A, B = ...``)."""
+    try:
+        source = Path(filename).read_text(errors="replace")
+    except OSError:
+        return frozenset()
+    return frozenset(name.strip() for names in _ASSIGNED.findall(source)
+                     for name in names.split(","))
 
 
 @cache
