@@ -308,19 +308,21 @@ class _Sampler:
         )
 
 
-#: half-width of the region around the junction that must differ between clones: 5 nt less
-#: than half of a detector's 50-nt window, so that the difference is inside the window
-#: wherever within 5 nt of the junction's middle the detector centres it
-REGION_HALF_WIDTH = 20
+#: the window a detector takes around a junction (vidjil's default), and how far from the
+#: junction's middle it may centre it: no two clones of a system share such a window
+WINDOW = 50
+CENTRING = 5
 
 
-def _junction_region(clone: Clone) -> str:
-    """The molecule around the middle of the junction (or of the D-J / V-D joint)."""
+def _junction_windows(clone: Clone) -> set[str]:
+    """The WINDOW-long pieces of the molecule centred within CENTRING nt of the middle of
+    its junction (or of the D-J / V-D joint)."""
     if clone.junction_start is not None and clone.junction_end is not None:
         middle = (clone.junction_start + clone.junction_end) // 2
     else:
         middle = (clone.segments[0].end + clone.segments[-1].start) // 2
-    return clone.sequence[max(0, middle - REGION_HALF_WIDTH) : middle + REGION_HALF_WIDTH]
+    firsts = (max(0, middle + shift - WINDOW // 2) for shift in range(-CENTRING, CENTRING + 1))
+    return {clone.sequence[first : first + WINDOW] for first in firsts}
 
 
 def _hotspot_cumulative(sequence: str) -> np.ndarray:
@@ -355,7 +357,7 @@ class Repertoire:
         self.models: dict[str, LocusModel] = {}
         self._hotspots: dict[str, np.ndarray] = {}
         self._v_alleles: dict[str, Allele] = {}
-        self._regions: dict[str, set[str]] = {}
+        self._windows: dict[str, set[str]] = {}
         self._counters: dict[str, int] = {}
         pools: dict[tuple[tuple[str, ...], str], AllelePool] = {}
 
@@ -390,7 +392,7 @@ class Repertoire:
         """``count`` new clones of ``system``, productive with the share their ``role`` has.
 
         Clone ids are ``<system>-<n>``, numbered in the order clones are asked for.  The
-        clones of a patient differ around their junction (see :func:`_junction_region`):
+        clones of a patient differ around their junction (see :func:`_junction_windows`):
         convergent recombinations exist, but a truth set whose clones a detector can
         tell apart keeps accuracy figures meaningful.
         """
@@ -399,7 +401,7 @@ class Repertoire:
         want_productive = rng.random(count) < PRODUCTIVE_SHARE[role]
         sampler_of = rng.integers(0, len(samplers), count)
         clones: list[Clone | None] = [None] * count
-        seen = self._regions.setdefault(system, set())
+        seen = self._windows.setdefault(system, set())
         for number, sampler in enumerate(samplers):
             slots = np.flatnonzero(sampler_of == number)
             if not sampler.has_junction:
@@ -421,13 +423,13 @@ class Repertoire:
                             and not give_up:
                         continue
                     clone = sampler.assemble(batch, index, system, role)
-                    region = _junction_region(clone)
+                    windows = _junction_windows(clone)
                     queue = queues[bool(clone.productive)]
-                    if not queue or region in seen:
+                    if not queue or not seen.isdisjoint(windows):
                         if not give_up:
                             continue
                         queue = queue or queues[0] or queues[1]
-                    seen.add(region)
+                    seen.update(windows)
                     clones[queue.popleft()] = clone
         drawn = [clone for clone in clones if clone is not None]
         for clone in drawn:
