@@ -695,10 +695,9 @@ def best_held_window(read, min_end, max_start, entries, table, segment, win_offs
                      win_width, win_arena, scan_codes, slot_of, candidates, tried, order,
                      masks):
     """(row, edits) of the window of the index (``entries``, ``table``, ``segment``) that
-    ``read``
-    holds with the fewest edits, at most MAX_EDITS, starting at ``max_start`` at most and
-    ending at ``min_end`` at least; among equals, the one with the most reads.  Row -1:
-    none.  The scratch arrays come from ``held_window_scratch``.
+    ``read`` holds with the fewest edits, at most MAX_EDITS, starting at ``max_start`` at
+    most and ending at ``min_end`` at least; among equals, the one with the most reads.
+    Row -1: none.  The scratch arrays come from ``held_window_scratch``.
 
     The _TRIES best-supported candidates are compared; windows too long for
     ``_fewest_edits``'s bound, or too near an end of the read for its band, are compared
