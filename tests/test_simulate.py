@@ -18,7 +18,7 @@ from vidjil_kernel.simulate import SimulationSpec, parse_loci, simulate, simulat
 from vidjil_kernel.simulate.abundance import allocate
 from vidjil_kernel.simulate.errors import PHRED_ERROR
 from vidjil_kernel.simulate.model import Count
-from vidjil_kernel.simulate.recombine import genes_in_order
+from vidjil_kernel.simulate.recombine import Repertoire, genes_in_order
 
 pytestmark = pytest.mark.germline
 
@@ -154,16 +154,19 @@ def test_clone_truth_matches_the_germline_and_the_molecule(diagnosis) -> None:
 
 def test_clones_of_a_system_can_be_told_apart(diagnosis) -> None:
     """No two clones of a system share a 50-nt window (the detector's default) centred
-    within 5 nt of their junction's middle: a window-based detector can tell them apart."""
-    holder: dict[tuple[str, str], str] = {}
-    for clone in diagnosis["clones"].values():
-        junction_start = int(clone["cdr3_start"]) - 4
-        middle = junction_start + len(clone["junction"]) // 2
-        for shift in range(-5, 6):
-            first = max(0, middle + shift - 25)
-            window = clone["sequence"][first : first + 50]
-            other = holder.setdefault((clone["system"], window), clone["clone_id"])
-            assert other == clone["clone_id"], (other, window)
+    within 5 nt of the middle of their joint (where the 5' segment ends and the 3' one
+    starts): a window-based detector can tell them apart.  5,000 clones of IGL (whose
+    junction's middle lies in the V, 10 nt from the joint) and of TRG (few genes)."""
+    for system in ("IGL", "TRG"):
+        repertoire = Repertoire(diagnosis["preset"], [system], np.random.default_rng(1))
+        holder: dict[str, str] = {}
+        for clone in repertoire.draw_clones(system, "background", 5000):
+            middle = (clone.segments[0].end + clone.segments[-1].start) // 2
+            for shift in range(-5, 6):
+                first = max(0, middle + shift - 25)
+                window = clone.sequence[first : first + 50]
+                other = holder.setdefault(window, clone.clone_id)
+                assert other == clone.clone_id, (system, other, window)
 
 
 def test_junction_translation_and_productivity_agree(diagnosis) -> None:

@@ -309,18 +309,18 @@ class _Sampler:
 
 
 #: the window a detector takes around a junction (vidjil's default), and how far from the
-#: junction's middle it may centre it: no two clones of a system share such a window
+#: middle of the joint (between the 5' segment's end and the 3' one's start) it may centre
+#: it: no two clones of a system share such a window.  A detector finding the junction
+#: by its V and J seeds centres it there (ours: within 5 nt for 97% of the clones, 90% in
+#: IGH); the junction's middle lies 8-10 nt away in IGK, IGL and TRA.
 WINDOW = 50
 CENTRING = 5
 
 
 def _junction_windows(clone: Clone) -> set[str]:
     """The WINDOW-long pieces of the molecule centred within CENTRING nt of the middle of
-    its junction (or of the D-J / V-D joint)."""
-    if clone.junction_start is not None and clone.junction_end is not None:
-        middle = (clone.junction_start + clone.junction_end) // 2
-    else:
-        middle = (clone.segments[0].end + clone.segments[-1].start) // 2
+    its joint."""
+    middle = (clone.segments[0].end + clone.segments[-1].start) // 2
     firsts = (max(0, middle + shift - WINDOW // 2) for shift in range(-CENTRING, CENTRING + 1))
     return {clone.sequence[first : first + WINDOW] for first in firsts}
 
