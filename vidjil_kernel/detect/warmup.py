@@ -84,7 +84,7 @@ def _compile_windows() -> None:
     the measure of the sample's error rates on it, and the rescue of reads holding its
     windows (kept out of the longest group, the merge's)."""
     from vidjil_kernel.detect.affect import ONLY_5
-    from vidjil_kernel.detect.error_rates import measured_errors
+    from vidjil_kernel.detect.error_rates import indel_rates, measured_errors
     from vidjil_kernel.detect.merge import SEGMENT, ParentIndex
     from vidjil_kernel.detect.rescue import UnanalysedReads
     from vidjil_kernel.detect.windows import WindowTable
@@ -99,7 +99,7 @@ def _compile_windows() -> None:
     table = WindowTable(True, 50, arena=512)
     for _ in range(2):  # the second batch fills the read arena: compact_reads runs
         table.add(reads, np.full(len(reads), 30, np.uint8), offsets, calls)
-    measured_errors(table, min_reads=1)
+    indel_rates(measured_errors(table, min_reads=1)[0])
     unanalysed = UnanalysedReads()
     calls.update(status=np.full(3, ONLY_5, np.int8), end5=np.full(3, 60, np.int32),
                  start3=np.full(3, -1, np.int32))
