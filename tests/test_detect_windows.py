@@ -144,12 +144,14 @@ def test_a_small_clone_whose_reads_all_have_windows_of_their_own_is_one_clone() 
     assert len({roots[row] for row in rows}) == 3
 
 
-@pytest.mark.parametrize("child_quality, merged", [(5, True), (35, False)])
+@pytest.mark.parametrize("child_quality, dipped, merged", [(5, 0, True), (35, 0, False),
+                                                          (35, 1, False)])
 def test_a_substitution_merges_when_its_reads_read_it_at_a_low_quality(
-        child_quality: int, merged: bool) -> None:
+        child_quality: int, dipped: int, merged: bool) -> None:
     """The parent's reads dip to Q5 at one base in 5% of them: 8 reads with a
     substitution there are as many as its errors would give if they read it at a low
-    quality, not at Q35 (errors at Q35 are a hundred times rarer)."""
+    quality, not at Q35 (errors at Q35 are a hundred times rarer), even when one of
+    them (``dipped``) dips to Q3 there."""
     rng = random.Random(8)
     parent = random_dna(rng, W)
     at = 20
@@ -161,10 +163,10 @@ def test_a_substitution_merges_when_its_reads_read_it_at_a_low_quality(
         scores = np.full(W + 60, 35)
         scores[30 + at] = 5 if i % 20 == 0 else 35
         qualities.append(scores)
-    for _ in range(8):
+    for i in range(8):
         reads.append((flanks[0] + child + flanks[1], 1, 30, W))
         scores = np.full(W + 60, 35)
-        scores[30 + at] = child_quality
+        scores[30 + at] = 3 if i < dipped else child_quality
         qualities.append(scores)
     table = WindowTable(True, W)
     rows = add_reads(table, reads, quality=qualities)

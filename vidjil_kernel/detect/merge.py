@@ -11,8 +11,9 @@ parent reads x the product of the edits' probabilities, the chance of at least t
 child's count is at least ALPHA.  A substitution's probability is the error
 probability of the base, scaled by ERROR_SLACK and by the sample's measured scale
 (:mod:`~vidjil_kernel.detect.error_rates`), /3 for the base: the mean of the
-parent's reads at that position (from their base qualities), or the mean of the
-child's reads when they read the substituted base with a better quality: errors sit
+parent's reads at that position (from their base qualities), or the child's reads'
+(a mean that one read's low-quality dip does not make, ``_child_cost``) when they
+read the substituted base with a better quality: errors sit
 mostly at low-quality bases, so a variant read at high quality is only explained by
 the high-quality error rate.  An indel's probability is the sample's rate at a base
 in a run of its length, measured too.  A real variant (e.g. a somatic hypermutation
@@ -325,21 +326,25 @@ def _parent_cost(parent, row_count, row_profile, profiles, scale, first, length,
 @inner
 def _child_cost(row, row_count, row_profile, profiles, scale, win_width, kept_offset,
                 kept_length, kept_window, kept_count, read_arena, qual_arena, consensus,
-                window_at, widest, agree, out):
+                window_at, widest, agree, worst, out):
     """Substitution costs of the row's consensus (from ``_kept_consensus``) into ``out``.
 
-    At each base, -ln(e/3) with e the mean error probability of the row's reads
-    there, scaled by ERROR_SLACK and ``scale``: all its reads inside the window (its
-    error profile), the kept reads reading the consensus base elsewhere; 0 (not
-    known) where no read does, or without qualities.  Only bases an alignment may
-    reach (a window at most ``widest`` long, MAX_SHIFT + MAX_EDITS from the row's) get
-    a cost.  ``agree`` is scratch.
+    At each base, -ln(e/3) with e an error probability of the row's reads there,
+    scaled by ERROR_SLACK and ``scale``: the mean over the kept reads reading the
+    consensus base, leaving the worst one out when there are two or more, or, inside
+    the window, the mean over all its reads (its error profile) when lower; 0 (not
+    known) where no read does, or without qualities.  A read with a low-quality dip
+    there would otherwise make a few reads of another clone look like errors of a
+    bigger one (a Q3 base among Q23-Q35 ones: a mean of 0.057, their e ~0.002).  Only
+    bases an alignment may reach (a window at most ``widest`` long, MAX_SHIFT +
+    MAX_EDITS from the row's) get a cost.  ``agree`` and ``worst`` are scratch.
     """
     lo = max(0, window_at - MAX_SHIFT - MAX_EDITS)
     hi = min(consensus.shape[0], window_at + widest + MAX_SHIFT + MAX_EDITS)
     for j in range(lo, hi):
         out[j] = 0.0
         agree[j] = 0
+        worst[j] = 0.0
     if qual_arena.shape[0] == 0:
         return
     for k in range(kept_count[row]):
@@ -347,13 +352,21 @@ def _child_cost(row, row_count, row_profile, profiles, scale, win_width, kept_of
         first = window_at - kept_window[row, k]
         for j in range(max(lo, first), min(hi, first + kept_length[row, k])):
             if read_arena[offset + j - first] == consensus[j]:
-                out[j] += ERROR_OF_PHRED[qual_arena[offset + j - first]]
+                error = ERROR_OF_PHRED[qual_arena[offset + j - first]]
+                out[j] += error
                 agree[j] += 1
+                worst[j] = max(worst[j], error)
+    for j in range(lo, hi):
+        if agree[j] > 1:
+            out[j] -= worst[j]
+            agree[j] -= 1
     profile = row_profile[row]
     if profile >= 0:
         for i in range(win_width[row]):
-            out[window_at + i] = profiles[profile, i]
-            agree[window_at + i] = row_count[row]
+            j = window_at + i
+            if agree[j] == 0 or profiles[profile, i] * agree[j] < out[j] * row_count[row]:
+                out[j] = profiles[profile, i]
+                agree[j] = row_count[row]
     for j in range(lo, hi):
         if agree[j] > 0:
             out[j] = _substitution_cost(out[j], agree[j], scale)
@@ -748,8 +761,8 @@ def held_window_scratch(longest: int) -> tuple[np.ndarray, ...]:
 def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_edits, n_used,
                     candidates, row_count, win_offset, win_width, win_arena, kept_offset,
                     kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                    qual_arena, scratch, agree, cost, edits_table, tried, parent_buffer,
-                    no_cost, query_cost, masks, order):
+                    qual_arena, scratch, agree, worst, cost, edits_table, tried,
+                    parent_buffer, no_cost, query_cost, masks, order):
     """The first candidate explaining the child as errors (-1: none): the child's window
     is at most ``max_edits`` likely errors from the candidate's and, when the child has more
     reads than these errors would give, its reads are like the candidate's outside the
@@ -803,7 +816,8 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_e
             if not costed:
                 _child_cost(child, row_count, row_profile, profiles, scale, win_width,
                             kept_offset, kept_length, kept_window, kept_count, read_arena,
-                            qual_arena, read, window_at, query_cost.shape[0], agree, read_cost)
+                            qual_arena, read, window_at, query_cost.shape[0], agree, worst,
+                            read_cost)
                 costed = True
             if inside:
                 _parent_cost(parent, row_count, row_profile, profiles, scale, np.int64(0),
@@ -840,7 +854,7 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_e
 def _find_parents(children, max_edits, row_count, win_offset, win_width, win_arena, kept_offset,
                   kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
                   qual_arena, indel_costs, scale, entries, table, segment, parent_of, votes,
-                  scan_codes, child_buffer, parent_buffer, read_cost, no_cost, agree,
+                  scan_codes, child_buffer, parent_buffer, read_cost, no_cost, agree, worst,
                   query_cost, cost, edits_table, tried, slot_of, candidates, masks, order):
     """Parent row (-1: none) of each window of ``children``, at most ``max_edits`` away,
     into ``parent_of``, given the sample's error rates (``indel_costs``, ``scale``:
@@ -863,7 +877,7 @@ def _find_parents(children, max_edits, row_count, win_offset, win_width, win_are
             child, read, read_cost[:length], indel_costs, scale, window_at, max_edits, n_used,
             candidates, row_count, win_offset, win_width, win_arena, kept_offset,
             kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-            qual_arena, votes, agree, cost, edits_table, tried, parent_buffer, no_cost,
+            qual_arena, votes, agree, worst, cost, edits_table, tried, parent_buffer, no_cost,
             query_cost, masks, order)
 
 
@@ -887,6 +901,7 @@ def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
             np.empty(consensus, np.float64),  # read_cost: the child consensus's
             np.zeros(consensus, np.float64),  # no_cost: a parent consensus's (not known)
             np.empty(consensus, np.int32),  # agree
+            np.empty(consensus, np.float64),  # worst
             np.empty(widest, np.float64),  # query_cost
             np.empty((4, band), np.float64), np.empty((2, band), np.int64),  # cost, edits
             np.zeros(_MAX_CANDIDATES, np.bool_),  # tried
