@@ -331,7 +331,7 @@ def _child_cost(row, row_count, row_profile, profiles, scale, win_width, kept_of
 
     At each base, -ln(e/3) with e an error probability of the row's reads there,
     scaled by ERROR_SLACK and ``scale``: the mean over the kept reads reading the
-    consensus base, leaving the worst one out when there are two or more, or, inside
+    consensus base, leaving the worst one out when there are three or more, or, inside
     the window, the mean over all its reads (its error profile) when lower; 0 (not
     known) where no read does, or without qualities.  A read with a low-quality dip
     there would otherwise make a few reads of another clone look like errors of a
@@ -357,7 +357,7 @@ def _child_cost(row, row_count, row_profile, profiles, scale, win_width, kept_of
                 agree[j] += 1
                 worst[j] = max(worst[j], error)
     for j in range(lo, hi):
-        if agree[j] > 1:
+        if agree[j] > 2:
             out[j] -= worst[j]
             agree[j] -= 1
     profile = row_profile[row]
