@@ -385,6 +385,13 @@ def test_indels_merge_at_the_rate_the_biggest_clones_show(sequencer: str) -> Non
     assert (roots[child] == roots[rows[0]]) == (sequencer == "iontorrent")
 
 
+def _five_clones(rng: random.Random) -> tuple[list[tuple[str, int, int, int]], list[str]]:
+    """2,000 reads of each of five random molecules (window at 30), and the molecules."""
+    molecules = [random_dna(rng, 30) + random_dna(rng, W) + random_dna(rng, 30)
+                 for _ in range(5)]
+    return [(molecule, 1, 30, W) for molecule in molecules for _ in range(2000)], molecules
+
+
 @pytest.mark.parametrize("neighbour", [False, True])
 def test_a_clone_one_indel_away_is_not_measured_as_errors(neighbour: bool) -> None:
     """Five clones of 2,000 reads without indel errors (as on Illumina), and a window of
@@ -393,13 +400,7 @@ def test_a_clone_one_indel_away_is_not_measured_as_errors(neighbour: bool) -> No
     errors, the rate of an indel there would be ~2e-3 and would merge the window;
     left out of the measure (it holds far more reads than errors would give it), the
     window stays a clone of its own."""
-    rng = random.Random(15)
-    reads: list[tuple[str, int, int, int]] = []
-    molecules = []
-    for _ in range(5):
-        molecule = random_dna(rng, 30) + random_dna(rng, W) + random_dna(rng, 30)
-        molecules.append(molecule)
-        reads += [(molecule, 1, 30, W)] * 2000
+    reads, molecules = _five_clones(random.Random(15))
 
     def single(molecule: str) -> int:
         return next(at for at, run in _runs(molecule.encode()) if run == 1 and 50 <= at)
@@ -420,13 +421,8 @@ def test_substitutions_merge_at_the_rate_the_biggest_clones_show(qualities: str)
     1% of their reads (honest qualities), a window of 10 reads one substitution from
     a clone is errors of it; without any (qualities that overstate the errors), it is
     another clone (the qualities alone would merge it)."""
-    rng = random.Random(14)
-    reads: list[tuple[str, int, int, int]] = []
-    molecules = []
-    for _ in range(5):
-        molecule = random_dna(rng, 30) + random_dna(rng, W) + random_dna(rng, 30)
-        molecules.append(molecule)
-        reads += [(molecule, 1, 30, W)] * 2000
+    reads, molecules = _five_clones(random.Random(14))
+    for molecule in molecules:
         for at in range(33, 30 + W - 3):
             for base in "ACGT":
                 if qualities == "honest" and base != molecule[at]:

@@ -12,12 +12,12 @@ child's count is at least ALPHA.  A substitution's probability is the error
 probability of the base, scaled by ERROR_SLACK and by the sample's measured scale
 (:mod:`~vidjil_kernel.detect.error_rates`), /3 for the base: the mean of the
 parent's reads at that position (from their base qualities), or the child's reads'
-(a mean that one read's low-quality dip does not make, ``_child_cost``) when they
-read the substituted base with a better quality: errors sit
-mostly at low-quality bases, so a variant read at high quality is only explained by
-the high-quality error rate.  An indel's probability is the sample's rate at a base
-in a run of its length, measured too.  A real variant (e.g. a somatic hypermutation
-subclone) is too abundant to pass; an exact shifted copy passes.  Neither merges when
+(a mean that one read's low-quality dip does not make: ``_child_cost``) when they
+read the substituted base with a better quality: errors sit mostly at low-quality
+bases, so a variant read at high quality is only explained by the high-quality error
+rate.  An indel's probability is the sample's rate at a base in a run of its length,
+measured too.  A real variant (e.g. a somatic hypermutation subclone) is too abundant
+to pass; an exact shifted copy passes.  Neither merges when
 the child's reads, outside the windows, agree on bases the parent's reads do not read
 (another V or J allele, other hypermutations: another clone), unless the child has
 fewer reads than the parent's errors would give it: then most of them are these errors.
