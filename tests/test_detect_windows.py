@@ -129,19 +129,34 @@ def test_a_read_with_two_errors_that_leave_no_segment_of_its_window_intact_merge
     assert roots[rows[-1]] == roots[rows[0]]
 
 
-def test_a_small_clone_whose_reads_all_have_windows_of_their_own_is_one_clone() -> None:
-    """Five reads of a clone with their windows at five places, none seen twice: one clone;
-    a read one substitution away from them, and another clone's read, stay apart."""
+@pytest.mark.parametrize("variant_quality, joins", [(30, True), (40, False)])
+def test_a_small_clone_whose_reads_all_have_windows_of_their_own_is_one_clone(
+        variant_quality: int, joins: bool) -> None:
+    """Five reads of a clone with their windows at five places, and three with one
+    substitution each in their window (read at Q30, like the rest), none seen twice: one
+    clone.  A read with a substitution read at Q40 is another clone (errors there are
+    too rare for one read of the clone to make it), as is another clone's read."""
     rng = random.Random(6)
     molecule = random_dna(rng, 140)
     reads = [(molecule, 1, 30 + shift, W) for shift in (4, -3, 0, 7, -6)]
-    variant = molecule[:70] + ("A" if molecule[70] != "A" else "C") + molecule[71:]
-    reads += [(variant, 1, 30, W), (random_dna(rng, 140), 1, 30, W)]
+    qualities = [np.full(140, 30) for _ in range(5)]
+    for at in (40, 55, 72):
+        reads.append((molecule[:at] + ("A" if molecule[at] != "A" else "C") + molecule[at + 1:],
+                      1, 30, W))
+        qualities.append(np.full(140, 30))
+    at = 62
+    reads.append((molecule[:at] + ("A" if molecule[at] != "A" else "C") + molecule[at + 1:],
+                  1, 30, W))
+    qualities.append(np.full(140, 30))
+    qualities[-1][at] = variant_quality
+    reads.append((random_dna(rng, 140), 1, 30, W))
+    qualities.append(np.full(140, 30))
     table = WindowTable(True, W)
-    rows = add_reads(table, reads, quality=30)
+    rows = add_reads(table, reads, quality=qualities)
     roots = merge(table)
-    assert len({roots[row] for row in rows[:5]}) == 1
-    assert len({roots[row] for row in rows}) == 3
+    assert len({roots[row] for row in rows[:8]}) == 1
+    assert (roots[rows[8]] == roots[rows[0]]) == joins
+    assert roots[rows[9]] != roots[rows[0]]
 
 
 @pytest.mark.parametrize("child_quality, dipped, merged", [(5, 0, True), (35, 0, False),
