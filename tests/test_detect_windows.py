@@ -138,19 +138,14 @@ def test_a_small_clone_whose_reads_all_have_windows_of_their_own_is_one_clone(
     too rare for one read of the clone to make it), as is another clone's read."""
     rng = random.Random(6)
     molecule = random_dna(rng, 140)
+
+    def substituted(at: int) -> tuple[str, int, int, int]:
+        return molecule[:at] + ("A" if molecule[at] != "A" else "C") + molecule[at + 1:], 1, 30, W
+
     reads = [(molecule, 1, 30 + shift, W) for shift in (4, -3, 0, 7, -6)]
-    qualities = [np.full(140, 30) for _ in range(5)]
-    for at in (40, 55, 72):
-        reads.append((molecule[:at] + ("A" if molecule[at] != "A" else "C") + molecule[at + 1:],
-                      1, 30, W))
-        qualities.append(np.full(140, 30))
-    at = 62
-    reads.append((molecule[:at] + ("A" if molecule[at] != "A" else "C") + molecule[at + 1:],
-                  1, 30, W))
-    qualities.append(np.full(140, 30))
-    qualities[-1][at] = variant_quality
-    reads.append((random_dna(rng, 140), 1, 30, W))
-    qualities.append(np.full(140, 30))
+    reads += [substituted(at) for at in (40, 55, 72, 62)] + [(random_dna(rng, 140), 1, 30, W)]
+    qualities = [np.full(140, 30) for _ in reads]
+    qualities[8][62] = variant_quality
     table = WindowTable(True, W)
     rows = add_reads(table, reads, quality=qualities)
     roots = merge(table)
