@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from vidjil_kernel.detect import error_rates
-from vidjil_kernel.detect.consensus import consensus
+from vidjil_kernel.detect.consensus import clone_reads, consensus, other_windows
 from vidjil_kernel.detect.diversity import diversity
 from vidjil_kernel.detect.merge import find_parents, resolve_roots
 from vidjil_kernel.detect.windows import READS_KEPT, WindowTable
@@ -243,6 +243,35 @@ def test_consensus_votes_out_a_single_read_error() -> None:
     assert sequence == "AACCGGTTACGT"
     assert start == 2
     assert quality is not None and len(quality) == len(sequence)
+
+
+def test_a_small_clone_of_one_read_windows_shows_its_molecule() -> None:
+    """Eight reads of a clone, each with its own substitution: five at five window places
+    with theirs outside the window, three with theirs in it.  No window is seen twice;
+    the merge makes them one clone, whose consensus is the molecule, whichever window
+    holds it.  A read with an indel in its window fits no single shift: it lends no read."""
+    rng = random.Random(9)
+    molecule = random_dna(rng, 140)
+
+    def substituted(at: int) -> str:
+        return molecule[:at] + ("A" if molecule[at] != "A" else "C") + molecule[at + 1:]
+
+    reads = [(substituted(at), 1, 30 + shift, W)
+             for at, shift in ((2, 4), (8, -3), (133, 0), (137, 7), (125, -6),
+                               (40, 0), (55, 0), (72, 0))]
+    reads.append((molecule[:50] + molecule[51:], 1, 30, W))
+    table = WindowTable(True, W)
+    rows = add_reads(table, reads, quality=[np.full(len(read[0]), 30) for read in reads])
+    roots = merge(table)
+    root = int(roots[rows[0]])
+    assert {int(roots[row]) for row in rows[:8]} == {root}
+    others = other_windows(table, roots, [root])[root]
+    assert sorted(others) == sorted(set(rows[:8].tolist()) - {root})
+    sequence, start, _ = consensus(clone_reads(table, root, others))
+    assert sequence == molecule
+    assert sequence[start:start + W] == table.window(root).decode()
+    lent = clone_reads(table, root, [int(rows[8]), *others])
+    assert len(lent) == READS_KEPT and all(len(read) == len(molecule) for read, _, _ in lent)
 
 
 def test_diversity_extremes_and_a_known_value() -> None:

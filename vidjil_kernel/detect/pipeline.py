@@ -21,7 +21,7 @@ import numpy as np
 
 from vidjil_kernel import __version__
 from vidjil_kernel.detect import affect
-from vidjil_kernel.detect.consensus import consensus
+from vidjil_kernel.detect.consensus import clone_reads, consensus, other_windows
 from vidjil_kernel.detect.diversity import diversity
 from vidjil_kernel.detect.index import KmerIndex, build_index
 from vidjil_kernel.detect.merge import find_parents, parent_index, resolve_roots
@@ -350,7 +350,8 @@ class Detector:
         return self.systems[self.system_of_rec[table.row_rec[row]]]
 
     def designate(self, run: DetectionRun) -> None:
-        """Full V(D)J designation of the top ``max_designations`` clones, in place.
+        """Full V(D)J designation of the top ``max_designations`` clones, in place, each
+        shown first by the consensus of its reads (``detect.consensus``).
 
         On ``options.threads`` threads: the alignments release the GIL, the rest of a
         designation does not (1.35x faster on two threads for ``-z all``).
@@ -360,6 +361,12 @@ class Detector:
         if not chosen:
             return
         from vidjil_kernel.designate import designate, designate_files
+
+        table = run.table
+        others = other_windows(table, run.roots, [row for _, row in chosen])
+        for clone, row in chosen:  # a designated clone is shown by its consensus
+            clone.sequence, clone.window_start, clone.quality = consensus(
+                clone_reads(table, row, others[row]))
 
         def designation(clone_and_row: tuple[Clone, int]) -> Designation:
             clone, row = clone_and_row
@@ -401,18 +408,14 @@ class Detector:
         best_e = np.full(n, np.inf)
         np.minimum.at(best_e, roots, table.row_best_e[:n])
         reported = clone_rows[counts[clone_rows] >= self.options.min_reads]  # a prefix
-        limit = self.options.max_designations
-        designated = len(reported) if limit is None else min(limit, len(reported))
-        best_reads = table.best_kept_reads(reported[designated:])
+        best_reads = table.best_kept_reads(reported)
         clones = []
         for rank, (row, reads, average, log10_evalue, system) in enumerate(zip(
                 reported.tolist(), counts[reported].tolist(),
                 (lengths[reported] / counts[reported]).tolist(), best_e[reported].tolist(),
                 system_of_row[reported].tolist(), strict=True), start=1):
-            if rank <= designated:
-                sequence, window_start, quality = consensus(table.kept_reads(row))
-            else:  # beyond the designated clones, the read covering the most stands for it
-                sequence, window_start, quality = _as_text(*next(best_reads))
+            # the read covering the most stands for a clone until it is designated
+            sequence, window_start, quality = _as_text(*next(best_reads))
             clones.append(Clone(id=table.window(row).decode("ascii"), locus=self.systems[system],
                                 reads=reads, sequence=sequence, window_start=window_start,
                                 average_read_length=average, evalue=10.0 ** log10_evalue,
