@@ -109,20 +109,9 @@ def test_affectation_matches_reference() -> None:
         if rng.random() < 0.5:
             read = naive.reverse_complement(read)
         reads.append(read)
-    seq = np.frombuffer("".join(reads).encode(), np.uint8)
-    offsets = np.concatenate([[0], np.cumsum([len(r) for r in reads])]).astype(np.int64)
-    n = len(reads)
-    out = [np.empty(n, t) for t in (np.int8, np.int32, np.int8, np.int32, np.int32,
-                                    np.float64, np.int32, np.int32)]
-    five, three, _ = index.recombination_arrays()
     log_factor = math.log(1000.0)
     main = index.main
-    affect.affect_batch(seq, offsets, main.table, main.seed.runs(), main.seed.span, main.plus,
-                        main.minus, np.zeros(1, np.uint8), np.zeros((0, 3), np.int64), 0,
-                        np.zeros(1, np.uint32), np.zeros(1, np.uint32), five, three,
-                        np.zeros(1, np.int32), np.ones(1, np.bool_), main.load,
-                        log_factor, 0.0, 20, *out)
-    status, _, strand, _, _, log10_e, end5, _ = out
+    status, _, strand, _, _, log10_e, end5, _ = _affect(index, reads, log_factor)
     assert (status == affect.ANALYSED).sum() > 60
     for i, read in enumerate(reads):
         ref_strand, _, _, ref_end5, ref_log_e = _naive_affect(
@@ -133,6 +122,39 @@ def test_affectation_matches_reference() -> None:
         assert strand[i] == ref_strand, read
         assert end5[i] == ref_end5, read
         assert log10_e[i] * math.log(10) == pytest.approx(ref_log_e, rel=1e-6, abs=1e-6)
+
+
+def _affect(index, reads: list[str], log_factor: float) -> list[np.ndarray]:
+    """``affect_batch``'s outputs for ``reads`` (main index, V-J recombinations of rank 0)."""
+    seq = np.frombuffer("".join(reads).encode(), np.uint8)
+    offsets = np.concatenate([[0], np.cumsum([len(r) for r in reads])]).astype(np.int64)
+    n = len(reads)
+    out = [np.empty(n, t) for t in (np.int8, np.int32, np.int8, np.int32, np.int32,
+                                    np.float64, np.int32, np.int32)]
+    five, three, _ = index.recombination_arrays()
+    main = index.main
+    affect.affect_batch(seq, offsets, main.table, main.seed.runs(), main.seed.span, main.plus,
+                        main.minus, np.zeros(1, np.uint8), np.zeros((0, 3), np.int64), 0,
+                        np.zeros(1, np.uint32), np.zeros(1, np.uint32), five, three,
+                        np.zeros(len(five), np.int32), np.ones(len(five), np.bool_), main.load,
+                        log_factor, 0.0, 20, *out)
+    return out
+
+
+def test_the_system_with_both_sides_stronger_wins_over_a_longer_chance_j_end() -> None:
+    """A read of system A (its whole V, then the first 18 nt of its J) whose J end is also
+    in B's J, there after the read's last 6 N bases: B's J side has more hits than A's,
+    and B's V shares 30 nt with A's.  Both are significant; A's V side is far stronger,
+    so the read is A's (the e-value, made by the weaker J side, would choose B)."""
+    rng = random.Random(5)
+    v_a, j_a, n = random_dna(rng, 150), random_dna(rng, 45), random_dna(rng, 6)
+    v_b = random_dna(rng, 60) + v_a[50:80] + random_dna(rng, 60)
+    j_b = random_dna(rng, 10) + n + j_a[:30]
+    index = build_index({"VA": [v_a], "JA": [j_a], "VB": [v_b], "JB": [j_b]},
+                        [("A", ["VA"], ["JA"]), ("B", ["VB"], ["JB"])], seed="10s")
+    status, rec = _affect(index, [v_a + n + j_a[:18]], math.log(1000.0))[:2]
+    assert status[0] == affect.ANALYSED
+    assert index.recombinations[rec[0]].system == "A"
 
 
 def _mutated(rng: random.Random, parent: str, edits: int, substitutes: str) -> str:
