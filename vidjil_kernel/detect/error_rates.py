@@ -37,8 +37,10 @@ from vidjil_kernel.jit import inner, kernel
 PRIORS = np.array([2e-5] + [2e-3] * 7)
 #: runs as long as this or longer share a rate
 LONGEST_RUN = PRIORS.shape[0]
-#: the prior weighs as much as this many measured chances of an indel
-PRIOR_WEIGHT = 10_000.0
+#: the prior weighs as much as this many measured chances of an indel: few enough that
+#: a run length met only a few thousand times (the biggest clones of a polyclonal sample
+#: hold a thousand reads) gets the rate measured on it
+PRIOR_WEIGHT = 1_000.0
 #: the qualities are trusted (scale 1) as much as this many predicted substitutions
 PRIOR_SUBSTITUTIONS = 100.0
 #: the reads found undercount the errors: a read with another error too has another window
