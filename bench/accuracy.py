@@ -1,8 +1,10 @@
 """Accuracy of `vidjil detect` on repertoires made by the project's simulator.
 
-Simulates (seeded) a diagnosis sample of every human locus and an MRD sample with a
-tracer clone at 1e-4, runs the detector on each, and compares with the simulator's
-truth, read by read and clone by clone.  Prints each figure next to its target:
+Simulates (seeded) a diagnosis sample of every human locus, an MRD sample with a
+tracer clone at 1e-4 and a polyclonal one (the simulator's default: power-law clone
+sizes, no dominant clone), runs the detector on each, and compares with the
+simulator's truth, read by read and clone by clone.  Prints each figure next to its
+target:
 
 - recombined reads analysed with the right locus (>= 99%), noise reads called (<= 0.1%);
 - true clones of >= 5 reads found (all): each is the majority of a reported clone
@@ -23,6 +25,7 @@ With ``--errors iontorrent``, the reads carry Ion Torrent's errors (indels, abov
 in homopolymers) instead of Illumina's (substitutions following the base qualities).
 
     python bench/accuracy.py [--reads 1000000] [--workdir DIR] [--errors illumina]
+                             [--modes diagnosis,mrd,polyclonal]
 """
 
 from __future__ import annotations
@@ -183,6 +186,8 @@ def _missed_by_cause(missed: set[str], window_members: dict[int, Counter],
     return causes
 
 
+MODES = ("diagnosis", "mrd", "polyclonal")
+
 TARGETS = [
     ("right_locus", ">=", 0.99), ("noise_called", "<=", 0.001), ("found", ">=", 1.0),
     ("predicted_per_true", "<=", 1.05), ("v_gene", ">=", 0.97), ("j_gene", ">=", 0.995),
@@ -218,14 +223,20 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--errors", choices=sorted(ERROR_MODELS), default="illumina")
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help="samples to simulate, comma-separated (default: all)")
     args = parser.parse_args()
+    modes = args.modes.split(",")
+    unknown = [mode for mode in modes if mode not in MODES]
+    if unknown:
+        parser.error(f"--modes: {', '.join(unknown)}: none of {', '.join(MODES)}")
     settings = load_settings()
     preset = load_preset("homo-sapiens", settings.germline_dir)
     detector = Detector(preset, DetectOptions(min_reads=1))
     with tempfile.TemporaryDirectory() as scratch:
         workdir = args.workdir or Path(scratch)
         passed = True
-        for mode in ("diagnosis", "mrd"):
+        for mode in modes:
             name = mode if args.errors == "illumina" else f"{mode}-{args.errors}"
             spec = SimulationSpec(reads=args.reads, mode=mode, seed=args.seed, name=name,
                                   errors=args.errors)
