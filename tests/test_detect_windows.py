@@ -444,6 +444,41 @@ def test_a_long_run_of_few_chances_gets_the_rate_its_clone_shows() -> None:
     assert roots[rows[-41]] == roots[rows[-1]] == roots[rows[0]]
 
 
+@pytest.mark.parametrize("quality, reads, merged", [(10, 2, True), (40, 5, False)])
+def test_a_parent_with_fewer_intact_pieces_than_bigger_clones_far_away_is_tried(
+        quality: int, reads: int, merged: bool) -> None:
+    """A 300-read clone, six bigger ones whose windows end in other bases at 46-49 (other
+    J alleles, say), and a child of the first with a substitution at 45: the first and
+    the others share the same pieces with it, so the bigger ones are tried first, and
+    they are 5 substitutions away.  The first is still tried, among the biggest left a
+    few substitutions away: the child is its errors when read at Q10, a clone of its own
+    with 5 reads at Q40."""
+    rng = random.Random(15)
+    molecule = random_dna(rng, 140)  # window at 30..79
+
+    def substituted(read: str, at: int, base: str) -> str:
+        return read[:at] + base + read[at + 1:]
+
+    clones = [(molecule, 1, 30, W)] * 300
+    others = itertools.product(*[[b for b in "ACGT" if b != molecule[30 + p]]
+                                 for p in (46, 47, 48, 49)])
+    for size, bases in zip((1000, 1100, 1200, 1300, 1400, 1500), others, strict=False):
+        other = molecule
+        for p, base in zip((46, 47, 48, 49), bases, strict=True):
+            other = substituted(other, 30 + p, base)
+        clones += [(other, 1, 30, W)] * size
+    child = substituted(molecule, 75, "A" if molecule[75] != "A" else "C")
+    all_reads = clones + [(child, 1, 30, W)] * reads
+    qualities = [np.full(140, 30) for _ in all_reads]
+    for scores in qualities[-reads:]:
+        scores[75] = quality
+    table = WindowTable(True, W)
+    rows = add_reads(table, all_reads, quality=qualities)
+    roots = merge(table)
+    assert len({roots[row] for row in rows[300:-reads]}) == 6
+    assert (roots[rows[-1]] == roots[rows[0]]) == merged
+
+
 def _five_clones(rng: random.Random) -> tuple[list[tuple[str, int, int, int]], list[str]]:
     """2,000 reads of each of five random molecules (window at 30), and the molecules."""
     molecules = [random_dna(rng, 30) + random_dna(rng, W) + random_dna(rng, 30)
