@@ -761,7 +761,8 @@ def held_window_scratch(longest: int) -> tuple[np.ndarray, ...]:
 
 
 @inner
-def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_edits, n_used,
+def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_edits,
+                    own_qualities, n_used,
                     candidates, row_count, win_offset, win_width, win_arena, kept_offset,
                     kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
                     qual_arena, scratch, agree, worst, cost, edits_table, tried,
@@ -842,6 +843,8 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_e
             if inside:
                 _parent_cost(parent, row_count, row_profile, profiles, scale, np.int64(0),
                              np.int64(width), query_cost)
+                if own_qualities:
+                    query_cost[:width] = 0.0
                 edits, log_lambda = _align_log_lambda(window, query_cost, read, read_cost,
                                                       indel_costs, start, MAX_EDITS, cost,
                                                       edits_table)
@@ -849,7 +852,9 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_e
                 _parent_cost(parent, row_count, row_profile, profiles, scale, first,
                              last - first, query_cost)
                 for i in range(last - first):
-                    query_cost[i] = max(query_cost[i], read_cost[window_at + first - shift + i])
+                    child_cost = read_cost[window_at + first - shift + i]
+                    query_cost[i] = child_cost if own_qualities else max(query_cost[i],
+                                                                         child_cost)
                 edits, log_lambda = _align_log_lambda(query, query_cost, text, no_cost,
                                                       indel_costs, parent_window_at + first,
                                                       MAX_EDITS, cost, edits_table)
@@ -871,16 +876,18 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_e
 
 
 @kernel
-def _find_parents(children, max_edits, row_count, win_offset, win_width, win_arena, kept_offset,
-                  kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-                  qual_arena, indel_costs, scale, entries, table, segment, parent_of, votes,
-                  scan_codes, child_buffer, parent_buffer, read_cost, no_cost, agree, worst,
-                  query_cost, cost, edits_table, tried, slot_of, candidates, masks, order):
-    """Parent row (-1: none) of each window of ``children``, at most ``max_edits`` away,
-    into ``parent_of``, given the sample's error rates (``indel_costs``, ``scale``:
-    :func:`~vidjil_kernel.detect.error_rates.error_rates`) and the index of the parents'
-    ``segment``-long pieces; the arrays after ``parent_of`` are scratch
-    (``_merge_scratch``)."""
+def _find_parents(children, max_edits, own_qualities, row_count, win_offset, win_width,
+                  win_arena, kept_offset, kept_length, kept_window, kept_count, row_profile,
+                  profiles, read_arena, qual_arena, indel_costs, scale, entries, table,
+                  segment, parent_of, votes, scan_codes, child_buffer, parent_buffer,
+                  read_cost, no_cost, agree, worst, query_cost, cost, edits_table, tried,
+                  slot_of, candidates, masks, order):
+    """Parent row (-1: none) of each window of ``children``, at most ``max_edits`` away
+    (substitutions priced by the child's read alone with ``own_qualities``: see
+    ``find_parents``), into ``parent_of``, given the sample's error rates
+    (``indel_costs``, ``scale``: :func:`~vidjil_kernel.detect.error_rates.error_rates`)
+    and the index of the parents' ``segment``-long pieces; the arrays after
+    ``parent_of`` are scratch (``_merge_scratch``)."""
     n_used = 0
     for child in children:
         length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
@@ -894,11 +901,14 @@ def _find_parents(children, max_edits, row_count, win_offset, win_width, win_are
                                  row_count[child], entries, table, segment, scan_codes, slot_of,
                                  candidates)
         parent_of[child] = _try_candidates(
-            child, read, read_cost[:length], indel_costs, scale, window_at, max_edits, n_used,
+            child, read, read_cost[:length], indel_costs, scale, window_at, max_edits,
+            own_qualities, n_used,
             candidates, row_count, win_offset, win_width, win_arena, kept_offset,
             kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
             qual_arena, votes, agree, worst, cost, edits_table, tried, parent_buffer, no_cost,
             query_cost, masks, order)
+    for k in range(n_used):  # the scratch is clean for the next call
+        slot_of[candidates[k, _SLOT]] = -1
 
 
 def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
@@ -986,7 +996,12 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None) -> np.nda
     read still alone (no parent, no child) look among the windows of FINE_PARENT_READS
     reads or more by shorter pieces: two errors in a window, one in each half less than
     SEGMENT apart, leave none of its SEGMENT-long pieces intact (a clone of 678 reads
-    without qualities lost 2% of them so).
+    without qualities lost 2% of them so).  Their substitutions are priced by their own
+    read's qualities, not the parent's reads': a read alone, with errors at the bases it
+    reads badly, is its clone's (with 400-nt reads, whose ends are read at Q2-Q20, the
+    biggest clones lost 4-6% of their reads as one-read clones of 3-5 errors each).  Not
+    before: the reads of a small clone next to a big one, read badly at the base where
+    they differ from it, would join the big one rather than one another.
     """
     index = index or parent_index(table)  # its peak memory passes before the scratch's
     n_rows, row_count = table.n_rows, table.row_count[:table.n_rows]
@@ -996,18 +1011,19 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None) -> np.nda
                table.row_profile, table.profiles, table.read_arena, table.qual_arena,
                *error_rates(table))
     parent_of = scratch[0]
-    _find_parents(np.arange(n_rows), MAX_EDITS, *windows, index.entries, index.table,
+    _find_parents(np.arange(n_rows), MAX_EDITS, False, *windows, index.entries, index.table,
                   index.segment, *scratch)
     singles = np.flatnonzero((parent_of < 0) & (row_count == 1))
     among = parent_index(table, singles)
-    _find_parents(singles, 1, *windows, among.entries, among.table, among.segment, *scratch)
+    _find_parents(singles, 1, False, *windows, among.entries, among.table, among.segment,
+                  *scratch)
     del among  # the merge's peak memory: one index at a time beside the caller's
     has_child = np.zeros(n_rows, np.bool_)
     has_child[parent_of[parent_of >= 0]] = True
     alone = singles[(parent_of[singles] < 0) & ~has_child[singles]]
     fine = parent_index(table, np.flatnonzero(row_count >= FINE_PARENT_READS), FINE_SEGMENT)
-    _find_parents(alone, MAX_EDITS, *windows, fine.entries, fine.table, fine.segment,
-                  *scratch)
+    _find_parents(alone, MAX_EDITS, table.has_qual, *windows, fine.entries, fine.table,
+                  fine.segment, *scratch)
     return scratch[0]
 
 
