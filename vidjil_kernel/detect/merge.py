@@ -15,9 +15,10 @@ parent's reads at that position (from their base qualities), or the child's read
 (a mean that one read's low-quality dip does not make: ``_child_cost``) when they
 read the substituted base with a better quality: errors sit mostly at low-quality
 bases, so a variant read at high quality is only explained by the high-quality error
-rate.  An indel's probability is the sample's rate at a base in a run of its length,
-measured too.  A real variant (e.g. a somatic hypermutation subclone) is too abundant
-to pass; an exact shifted copy passes.  Neither merges when
+rate (a window of one read still alone after the other passes is priced by its read
+alone: ``find_parents``).  An indel's probability is the sample's rate at a base in a
+run of its length, measured too.  A real variant (e.g. a somatic hypermutation
+subclone) is too abundant to pass; an exact shifted copy passes.  Neither merges when
 the child's reads, outside the windows, agree on bases the parent's reads do not read
 (another V or J allele, other hypermutations: another clone), unless the child has
 fewer reads than the parent's errors would give it: then most of them are these errors.
@@ -784,7 +785,7 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_e
     homopolymers of Ion Torrent explained 13 more clones of >= 5 reads of a 1M-read
     sample as errors of a bigger one (4 with substitutions only).
     ``read_cost`` receives the child's substitution costs when an alignment first
-    needs them.
+    needs them; with ``own_qualities``, they alone price a substitution.
     """
     for k in range(n_used):
         tried[k] = False
