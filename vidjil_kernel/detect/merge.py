@@ -842,16 +842,16 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_e
                             read_cost)
                 costed = True
             if inside:
-                _parent_cost(parent, row_count, row_profile, profiles, scale, np.int64(0),
-                             np.int64(width), query_cost)
-                if own_qualities:
-                    query_cost[:width] = 0.0
-                edits, log_lambda = _align_log_lambda(window, query_cost, read, read_cost,
-                                                      indel_costs, start, MAX_EDITS, cost,
-                                                      edits_table)
+                if not own_qualities:
+                    _parent_cost(parent, row_count, row_profile, profiles, scale,
+                                 np.int64(0), np.int64(width), query_cost)
+                edits, log_lambda = _align_log_lambda(
+                    window, no_cost if own_qualities else query_cost, read, read_cost,
+                    indel_costs, start, MAX_EDITS, cost, edits_table)
             else:  # the query is the child's: both sides' costs go with it
-                _parent_cost(parent, row_count, row_profile, profiles, scale, first,
-                             last - first, query_cost)
+                if not own_qualities:
+                    _parent_cost(parent, row_count, row_profile, profiles, scale, first,
+                                 last - first, query_cost)
                 for i in range(last - first):
                     child_cost = read_cost[window_at + first - shift + i]
                     query_cost[i] = child_cost if own_qualities else max(query_cost[i],
@@ -894,8 +894,6 @@ def _find_parents(children, max_edits, own_qualities, row_count, win_offset, win
         length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
                                             kept_count, read_arena, votes, child_buffer)
         read = child_buffer[:length]
-        for k in range(n_used):
-            slot_of[candidates[k, _SLOT]] = -1
         first = max(0, window_at - MAX_SHIFT)
         last = min(length - segment, window_at + win_width[child] + MAX_SHIFT - segment)
         n_used = _add_candidates(read, first, last, window_at, MAX_SHIFT, child,
@@ -908,8 +906,8 @@ def _find_parents(children, max_edits, own_qualities, row_count, win_offset, win
             kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
             qual_arena, votes, agree, worst, cost, edits_table, tried, parent_buffer, no_cost,
             query_cost, masks, order)
-    for k in range(n_used):  # the scratch is clean for the next call
-        slot_of[candidates[k, _SLOT]] = -1
+        for k in range(n_used):  # clean for the next child, and the next call
+            slot_of[candidates[k, _SLOT]] = -1
 
 
 def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
