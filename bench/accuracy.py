@@ -63,16 +63,18 @@ def genes(call: str) -> set[str]:
 def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clones: dict,
              ) -> dict[str, float]:
     """Run the detector on ``reads_file`` and measure it against the truth."""
-    assigned: list[tuple[str, int]] = []
+    batches = []
 
     def collect(assignment) -> None:
         names = assignment.names.tobytes()
         offsets = assignment.name_offsets
-        for i, row in enumerate(assignment.rows.tolist()):
-            assigned.append((names[offsets[i]:offsets[i + 1]].decode(), row))
+        batches.append(([names[offsets[i]:offsets[i + 1]].decode()
+                         for i in range(len(offsets) - 1)], assignment.rows, assignment.folds))
 
     started = time.process_time()
     run = detector.run(str(reads_file), per_read=collect)
+    assigned = [pair for names, rows, folds in batches
+                for pair in zip(names, run.final_rows(rows, folds).tolist(), strict=True)]
     if run.rescued is not None:  # reads counted in a window after the pass
         for index, row in zip(run.rescued.read_index.tolist(), run.rescued.rows.tolist(),
                               strict=True):
@@ -139,6 +141,7 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
     return {
         "reads": result.total_reads,
         "cpu_seconds": seconds,
+        "folds": len(run.row_maps),
         "right_locus": right_locus / max(recombined, 1),
         "noise_called": noise_called / max(noise, 1),
         "true_clones_5": len(true_big),
@@ -198,6 +201,7 @@ TARGETS = [
 
 def report(title: str, figures: dict[str, float]) -> bool:
     print(f"\n== {title}: {figures['reads']:,} reads, {figures['cpu_seconds']:.1f} CPU s, "
+          f"{figures['folds']} folds of the window table, "
           f"{figures['true_clones_5']} true clones of >= 5 reads, "
           f"{figures['designated']} designated clones; "
           f"worst of the top 10 (reads found/true): {figures['top10_worst']}")

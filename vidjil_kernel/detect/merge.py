@@ -78,6 +78,9 @@ _TRIES_BIGGEST = 2
 #: then the biggest candidates left are looked at for _TRIES_BIGGEST more that are a few
 #: substitutions from the child, among this many
 _SCAN_BIGGEST = 16
+#: a window is folded mid-input as if it held this many times its reads when the share
+#: of the input read is not known (standard input)
+FOLD_UNKNOWN_PACE = 5.0
 
 
 @inner
@@ -762,8 +765,8 @@ def held_window_scratch(longest: int) -> tuple[np.ndarray, ...]:
 
 
 @inner
-def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_edits,
-                    own_qualities, n_used,
+def _try_candidates(child, child_reads, read, read_cost, indel_costs, scale, window_at,
+                    max_edits, own_qualities, n_used,
                     candidates, row_count, win_offset, win_width, win_arena, kept_offset,
                     kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
                     qual_arena, scratch, agree, worst, cost, edits_table, tried,
@@ -785,7 +788,9 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_e
     homopolymers of Ion Torrent explained 13 more clones of >= 5 reads of a 1M-read
     sample as errors of a bigger one (4 with substitutions only).
     ``read_cost`` receives the child's substitution costs when an alignment first
-    needs them; with ``own_qualities``, they alone price a substitution.
+    needs them; with ``own_qualities``, they alone price a substitution.  The child is
+    taken to hold ``child_reads`` reads (its count, or what it would reach by the end of
+    the input: ``fold_parents``).
     """
     for k in range(n_used):
         tried[k] = False
@@ -863,11 +868,11 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_e
                 continue
             if edits > 0:
                 expected = math.exp(log_lambda) * row_count[parent]
-                if log_poisson_tail(row_count[child], expected) < log_alpha:
+                if log_poisson_tail(child_reads, expected) < log_alpha:
                     continue
         # a child with fewer reads than the errors would give is merged even when some
         # of its reads are another clone's: most are the parent's
-        if row_count[child] > expected and not _same_clone(
+        if child_reads > expected and not _same_clone(
                 child, parent, start, window_at, read, win_width, kept_offset, kept_length,
                 kept_window, kept_count, read_arena, qual_arena, scale, scratch,
                 parent_buffer):
@@ -877,18 +882,19 @@ def _try_candidates(child, read, read_cost, indel_costs, scale, window_at, max_e
 
 
 @kernel
-def _find_parents(children, max_edits, own_qualities, row_count, win_offset, win_width,
-                  win_arena, kept_offset, kept_length, kept_window, kept_count, row_profile,
-                  profiles, read_arena, qual_arena, indel_costs, scale, entries, table,
-                  segment, parent_of, votes, scan_codes, child_buffer, parent_buffer,
+def _find_parents(children, child_reads, max_edits, own_qualities, row_count, win_offset,
+                  win_width, win_arena, kept_offset, kept_length, kept_window, kept_count,
+                  row_profile, profiles, read_arena, qual_arena, indel_costs, scale, entries,
+                  table, segment, parent_of, votes, scan_codes, child_buffer, parent_buffer,
                   read_cost, no_cost, agree, worst, query_cost, cost, edits_table, tried,
                   slot_of, candidates, masks, order):
-    """Parent row (-1: none) of each window of ``children``, at most ``max_edits`` away
-    (substitutions priced by the child's read alone with ``own_qualities``: see
-    ``find_parents``), into ``parent_of``, given the sample's error rates
-    (``indel_costs``, ``scale``: :func:`~vidjil_kernel.detect.error_rates.error_rates`)
-    and the index of the parents' ``segment``-long pieces; the arrays after
-    ``parent_of`` are scratch (``_merge_scratch``)."""
+    """Parent row (-1: none) of each window of ``children`` (each taken to hold
+    ``child_reads[child]`` reads), at most ``max_edits`` away (substitutions priced by
+    the child's read alone with ``own_qualities``: see ``find_parents``), into
+    ``parent_of``, given the sample's error rates (``indel_costs``, ``scale``:
+    :func:`~vidjil_kernel.detect.error_rates.error_rates`) and the index of the parents'
+    ``segment``-long pieces; the arrays after ``parent_of`` are scratch
+    (``_merge_scratch``)."""
     n_used = 0
     for child in children:
         length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
@@ -900,12 +906,11 @@ def _find_parents(children, max_edits, own_qualities, row_count, win_offset, win
                                  row_count[child], entries, table, segment, scan_codes, slot_of,
                                  candidates)
         parent_of[child] = _try_candidates(
-            child, read, read_cost[:length], indel_costs, scale, window_at, max_edits,
-            own_qualities, n_used,
-            candidates, row_count, win_offset, win_width, win_arena, kept_offset,
-            kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
-            qual_arena, votes, agree, worst, cost, edits_table, tried, parent_buffer, no_cost,
-            query_cost, masks, order)
+            child, child_reads[child], read, read_cost[:length], indel_costs, scale, window_at,
+            max_edits, own_qualities, n_used, candidates, row_count, win_offset, win_width,
+            win_arena, kept_offset, kept_length, kept_window, kept_count, row_profile,
+            profiles, read_arena, qual_arena, votes, agree, worst, cost, edits_table, tried,
+            parent_buffer, no_cost, query_cost, masks, order)
         for k in range(n_used):  # clean for the next child, and the next call
             slot_of[candidates[k, _SLOT]] = -1
 
@@ -973,15 +978,22 @@ def parent_index(table: WindowTable, parents: np.ndarray | None = None,
     entries[:, 0] = owner[order]
     entries[:, 1] = where[order]
     entries[:, 2] = row_count[entries[:, 0]]
+    del owner, where  # each array is freed when done with: the index is the merge's peak
+    codes = codes[order]
+    del order
+    distinct = int(np.count_nonzero(codes[1:] != codes[:-1])) + 1 if n else 0
     size = 2
-    while size < 2 * n + 2:
+    while size < 2 * distinct + 2:
         size *= 2
     segment_table = np.full((size, 2), -1, np.int64)
-    _segment_table(codes[order], segment_table)
+    _segment_table(codes, segment_table)
     return ParentIndex(entries, segment_table, segment)
 
 
-def find_parents(table: WindowTable, index: ParentIndex | None = None) -> np.ndarray:
+def find_parents(table: WindowTable, index: ParentIndex | None = None,
+                 rates: tuple[np.ndarray, float] | None = None,
+                 child_reads: np.ndarray | None = None,
+                 among_singles: bool = True) -> np.ndarray:
     """Parent row of each window (-1: none), for windows explained as errors of a bigger one.
 
     Parents are the windows seen at least twice (``index``, made here when not given).
@@ -1001,6 +1013,12 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None) -> np.nda
     biggest clones lost 4-6% of their reads as one-read clones of 3-5 errors each).  Not
     before: the reads of a small clone next to a big one, read badly at the base where
     they differ from it, would join the big one rather than one another.
+
+    ``rates`` are the sample's error rates (measured on ``table`` when not given:
+    :func:`~vidjil_kernel.detect.error_rates.error_rates`); ``child_reads``, the reads
+    each window is taken to hold when it is a child (default: its count), except among
+    the windows of one read, which are taken as they are; without ``among_singles``, the
+    windows of one read do not look for a parent among themselves.
     """
     index = index or parent_index(table)  # its peak memory passes before the scratch's
     n_rows, row_count = table.n_rows, table.row_count[:table.n_rows]
@@ -1008,22 +1026,50 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None) -> np.nda
     windows = (row_count, table.win_offset, table.win_width, table.win_arena,
                table.kept_offset, table.kept_length, table.kept_window, table.kept_count,
                table.row_profile, table.profiles, table.read_arena, table.qual_arena,
-               *error_rates(table))
+               *(rates or error_rates(table)))
     parent_of = scratch[0]
-    _find_parents(np.arange(n_rows), MAX_EDITS, False, *windows, index.entries, index.table,
-                  index.segment, *scratch)
+    reads = row_count if child_reads is None else child_reads
+    _find_parents(np.arange(n_rows), reads, MAX_EDITS, False, *windows, index.entries,
+                  index.table, index.segment, *scratch)
+    del index  # freed here unless the caller keeps it
     singles = np.flatnonzero((parent_of < 0) & (row_count == 1))
-    among = parent_index(table, singles)
-    _find_parents(singles, 1, False, *windows, among.entries, among.table, among.segment,
-                  *scratch)
-    del among  # the merge's peak memory: one index at a time beside the caller's
+    if among_singles:
+        among = parent_index(table, singles)
+        _find_parents(singles, row_count, 1, False, *windows, among.entries, among.table,
+                      among.segment, *scratch)
+        del among  # the merge's peak memory: one index at a time beside the caller's
     has_child = np.zeros(n_rows, np.bool_)
     has_child[parent_of[parent_of >= 0]] = True
     alone = singles[(parent_of[singles] < 0) & ~has_child[singles]]
     fine = parent_index(table, np.flatnonzero(row_count >= FINE_PARENT_READS), FINE_SEGMENT)
-    _find_parents(alone, MAX_EDITS, table.has_qual, *windows, fine.entries, fine.table,
+    _find_parents(alone, reads, MAX_EDITS, table.has_qual, *windows, fine.entries, fine.table,
                   fine.segment, *scratch)
     return scratch[0]
+
+
+def fold_parents(table: WindowTable, rates: tuple[np.ndarray, float],
+                 share_read: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The windows of ``table`` to fold now into their parent (rows, parents), when
+    ``share_read`` of the input is read (None: not known).
+
+    A window is folded when it is explained as errors of a bigger one (``find_parents``
+    at ``rates``) even with the reads it would hold at the end of the input at its pace
+    so far (FOLD_UNKNOWN_PACE times its count when the share read is not known): a
+    clone's read alone in its window now, which its other reads may join by the end,
+    is not folded into the big clone next to it for want of them.  Windows with a child
+    stay.  The windows of one read do not look for a parent among themselves (the
+    final merge does): their index would be the fold's biggest memory (they are many
+    while their pace is high), and what they find is not folded.
+    """
+    count = table.row_count[:table.n_rows]
+    pace = FOLD_UNKNOWN_PACE if share_read is None else 1.0 / max(share_read, 1e-6)
+    parent_of = find_parents(table, rates=rates, among_singles=False,
+                             child_reads=np.ceil(count * pace).astype(np.int64))
+    has_child = np.zeros(table.n_rows, np.bool_)
+    has_child[parent_of[parent_of >= 0]] = True
+    folded = np.flatnonzero((parent_of >= 0) & ~has_child)
+    folded = folded[count[parent_of[folded]] >= 2]
+    return folded, parent_of[folded]
 
 
 @kernel

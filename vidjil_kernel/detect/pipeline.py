@@ -2,7 +2,11 @@
 
 ``Detector`` holds what does not depend on the input (the preset's k-mer index,
 the options), so several files are analysed with one index.  Memory: one batch of
-reads plus the window table (which grows with the number of distinct windows).
+reads plus the window table, which grows with the number of distinct windows, a few
+more every hundred reads as sequencing errors make them.  When the table would hold
+more than TABLE_BUDGET by the end of the input, these windows are folded into their
+clones' (``WindowTable.fold``) as the reads come: the table grows with the clones, not
+with the reads.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ import numpy as np
 
 from vidjil_kernel import __version__
 from vidjil_kernel.detect import affect
+from vidjil_kernel.detect.allocator import return_freed_memory
 from vidjil_kernel.detect.consensus import clone_reads, consensus, other_windows
 from vidjil_kernel.detect.diversity import diversity
+from vidjil_kernel.detect.error_rates import error_rates
 from vidjil_kernel.detect.index import KmerIndex, build_index
-from vidjil_kernel.detect.merge import find_parents, parent_index, resolve_roots
+from vidjil_kernel.detect.merge import find_parents, fold_parents, parent_index, resolve_roots
 from vidjil_kernel.detect.rescue import Rescued, UnanalysedReads
 from vidjil_kernel.detect.windows import WindowTable
 from vidjil_kernel.germline import Preset
@@ -34,6 +40,13 @@ from vidjil_kernel.results import Clone, Designation, SampleResult
 UNEXPECTED = "xxx"
 #: read count assumed for the e-value when the input size is unknown (standard input)
 UNKNOWN_READS = 1_000_000
+#: bytes of the window table (``WindowTable.footprint``) by the end of the input, beyond
+#: which its error windows are folded into their clones' as the reads come: first when
+#: it holds half of them, then each time it has grown by FOLD_GROWTH since the last fold
+#: (a fold that leaves most windows leaves clones: the table then grows with them).  The
+#: share of the input read tells the table's size by its end (unknown: it is folded).
+TABLE_BUDGET = 256 << 20
+FOLD_GROWTH = 1.3
 
 
 @dataclass
@@ -71,7 +84,8 @@ class DetectionRun:
 
     ``roots[row]`` is the final window (clone) of each window of ``table``;
     ``clone_rows[i]`` is the window of ``result.clones[i]``; ``rescued``, the reads
-    not analysed in the pass but counted in the window they hold (``detect.rescue``).
+    not analysed in the pass but counted in the window they hold (``detect.rescue``);
+    ``row_maps[e]``, the row of ``table`` of each row of the table after ``e`` folds.
     """
 
     result: SampleResult
@@ -79,16 +93,26 @@ class DetectionRun:
     roots: np.ndarray
     clone_rows: list[int]
     rescued: Rescued | None = None
+    row_maps: list[np.ndarray] = field(default_factory=list)
+
+    def final_rows(self, rows: np.ndarray, folds: int) -> np.ndarray:
+        """Rows of ``table`` of the ``rows`` a ``ReadAssignment`` gave after ``folds``
+        folds (-1 stays: not analysed)."""
+        if folds == len(self.row_maps):
+            return rows
+        return np.where(rows >= 0, self.row_maps[folds][np.maximum(rows, 0)], -1)
 
 
 @dataclass
 class ReadAssignment:
-    """Per-read calls of one batch, for ``--per-read`` output (row -1: not analysed)."""
+    """Per-read calls of one batch, for ``--per-read`` output (row -1: not analysed):
+    rows of the window table after ``folds`` folds (``DetectionRun.final_rows``)."""
 
     names: np.ndarray
     name_offsets: np.ndarray
     rows: np.ndarray
     reverse: np.ndarray
+    folds: int = 0
 
 
 def _recombinations(preset: Preset, unexpected: bool) -> list[tuple[str, list[str], list[str]]]:
@@ -154,11 +178,19 @@ class _Pass:
         self.reasons = np.zeros(len(affect.REASONS) + 1, np.int64)
         self.by_system = np.zeros(len(detector.systems), np.int64)
         self.unanalysed = UnanalysedReads() if detector.options.window > 0 else None
+        self.fold_at = TABLE_BUDGET // 2
+        self.rates: tuple[np.ndarray, float] | None = None  # measured at the first fold
+        self.row_maps: list[np.ndarray] = []
 
     def add(self, batch: ReadBatch, calls: dict[str, np.ndarray], bytes_done: int) -> None:
         detector = self.detector
         if self.table is None:
             self.table = WindowTable(batch.qual is not None, detector.options.window)
+        footprint = self.table.footprint(int(batch.offsets[-1] - batch.offsets[0]))
+        share = self._share_read()
+        big = self.row_maps or share is None or footprint > share * TABLE_BUDGET
+        if footprint > self.fold_at and big:  # before the batch grows the table
+            self._fold(share)
         rows = self.table.add(batch.seq, batch.qual, batch.offsets, calls)
         if self.unanalysed is not None:
             self.unanalysed.add(batch.seq, batch.offsets, calls, self.state.reads)
@@ -171,9 +203,26 @@ class _Pass:
         self.state.bytes_done = bytes_done
         if self.per_read is not None:
             self.per_read(ReadAssignment(batch.names, batch.name_offsets, rows,
-                                         calls["strand"] < 0))
+                                         calls["strand"] < 0, len(self.row_maps)))
         if self.progress is not None:
             self.progress(self.state)
+
+    def _share_read(self) -> float | None:
+        total = self.state.total_bytes
+        return min(1.0, self.state.bytes_done / total) if total else None
+
+    def _fold(self, share: float | None) -> None:
+        """Fold the windows that errors made so far into their clones' windows.
+
+        The sample's error rates are measured once, on the first table folded: the
+        windows folded are the errors these rates are measured on.
+        """
+        table = self.table
+        if self.rates is None:
+            self.rates = error_rates(table)
+        new_of_old = table.fold(*fold_parents(table, self.rates, share))
+        self.row_maps = [new_of_old[old] for old in self.row_maps] + [new_of_old]
+        self.fold_at = max(TABLE_BUDGET // 2, FOLD_GROWTH * table.footprint())
 
     def finish(self, source: str | os.PathLike, commandline: str | None) -> DetectionRun:
         detector = self.detector
@@ -183,22 +232,24 @@ class _Pass:
         self.state.done = True
         if self.progress is not None:
             self.progress(self.state)
+        if self.row_maps:  # a big input: the merge looks at what folds leave
+            self._fold(1.0)
         roots, rescued = self._merge(table)
         result, clone_rows = detector._result(source, table, roots, self.reasons,
                                               self.by_system, self.state, commandline)
         if rescued is not None and len(rescued.rows):
             result.log.append(f"{len(rescued.rows):,} reads with a significant V or J side "
                               "only, holding the window of a clone: counted in it")
-        return DetectionRun(result, table, roots, clone_rows, rescued)
+        return DetectionRun(result, table, roots, clone_rows, rescued, self.row_maps)
 
     def _merge(self, table: WindowTable) -> tuple[np.ndarray, Rescued | None]:
         """The final window (clone) of each window, after counting the reads kept aside in
-        the windows they hold (the windows' index is freed before the result is made)."""
-        index = parent_index(table)
-        roots = resolve_roots(find_parents(table, index))
+        the windows they hold.  The merge's indexes are made one at a time (the rescue's,
+        which is its first one, is made again)."""
+        roots = resolve_roots(find_parents(table, rates=self.rates))
         if self.unanalysed is None:
             return roots, None
-        rescued = self.unanalysed.rescue(table, index)
+        rescued = self.unanalysed.rescue(table, parent_index(table))
         self._count(rescued, table)
         return roots, rescued
 
@@ -215,6 +266,7 @@ class Detector:
     """Detects V(D)J recombinations and clones in reads, for one preset and options."""
 
     def __init__(self, preset: Preset, options: DetectOptions | None = None) -> None:
+        return_freed_memory()
         self.preset = preset
         self.options = options or DetectOptions()
         recombinations = _recombinations(preset, self.options.unexpected)
@@ -395,7 +447,7 @@ class Detector:
                 reasons: np.ndarray, by_system: np.ndarray, state: Progress,
                 commandline: str | None) -> tuple[SampleResult, list[int]]:
         n = table.n_rows
-        counts = np.bincount(roots, weights=table.row_count[:n], minlength=n).astype(np.int64)
+        counts = np.bincount(roots, weights=table.reads(), minlength=n).astype(np.int64)
         lengths = np.bincount(roots, weights=table.row_length_sum[:n], minlength=n)
         clone_rows = np.flatnonzero(counts)
         clone_rows = clone_rows[np.lexsort((clone_rows, -counts[clone_rows]))]

@@ -26,20 +26,21 @@ from vidjil_kernel.results import Clone, SampleResult
 
 
 class PerReadSpool:
-    """Per-read (name, row, strand) of every batch, in a temporary file next to the outputs."""
+    """Per-read (name, row, strand) of every batch, and the table's folds before it, in a
+    temporary file next to the outputs."""
 
     def __init__(self, directory: Path) -> None:
         self._file = tempfile.TemporaryFile(dir=directory, prefix=".reads-spool-")
 
     def add(self, assignment: ReadAssignment) -> None:
         for array in (assignment.names, assignment.name_offsets, assignment.rows,
-                      assignment.reverse):
+                      assignment.reverse, np.array(assignment.folds)):
             np.save(self._file, array, allow_pickle=False)
 
     def batches(self):
         self._file.seek(0)
         while self._file.tell() < os.fstat(self._file.fileno()).st_size:
-            yield tuple(np.load(self._file, allow_pickle=False) for _ in range(4))
+            yield tuple(np.load(self._file, allow_pickle=False) for _ in range(5))
 
     def write(self, path: Path, detector: Detector, run: DetectionRun) -> Path:
         """Write ``path``: each analysed (or rescued) read with the clone of its window's
@@ -48,8 +49,7 @@ class PerReadSpool:
         clones = list(run.result.clones)
         index_of_root = np.full(table.n_rows, -1, np.int64)
         index_of_root[clone_rows] = np.arange(len(clone_rows))
-        counts = np.bincount(roots, weights=table.row_count[:table.n_rows],
-                             minlength=table.n_rows)
+        counts = np.bincount(roots, weights=table.reads(), minlength=table.n_rows)
         for root in np.unique(roots):
             if index_of_root[root] < 0:  # a clone below --min-reads: id and locus only
                 index_of_root[root] = len(clones)
@@ -60,7 +60,8 @@ class PerReadSpool:
         rescued = run.rescued
         first = 0
         with ReadAirrWriter(path, clones) as writer:
-            for names, name_offsets, rows, reverse in self.batches():
+            for names, name_offsets, rows, reverse, folds in self.batches():
+                rows = run.final_rows(rows, int(folds))
                 if rescued is not None:  # rows of the reads counted after the pass
                     lo, hi = np.searchsorted(rescued.read_index, [first, first + len(rows)])
                     at = rescued.read_index[lo:hi] - first

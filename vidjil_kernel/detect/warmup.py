@@ -80,9 +80,9 @@ def _compile_detection(preset: Preset) -> None:
 
 
 def _compile_windows() -> None:
-    """The window table's kernels: adding reads, growing the table, compacting its reads;
-    the measure of the sample's error rates on it, and the rescue of reads holding its
-    windows (kept out of the longest group, the merge's)."""
+    """The window table's kernels: adding reads, growing the table, compacting its reads,
+    folding windows; the measure of the sample's error rates on it, and the rescue of
+    reads holding its windows (kept out of the longest group, the merge's)."""
     from vidjil_kernel.detect.affect import ONLY_5
     from vidjil_kernel.detect.error_rates import indel_rates, measured_errors
     from vidjil_kernel.detect.merge import SEGMENT, ParentIndex
@@ -100,6 +100,9 @@ def _compile_windows() -> None:
     for _ in range(2):  # the second batch fills the read arena: compact_reads runs
         table.add(reads, np.full(len(reads), 30, np.uint8), offsets, calls)
     indel_rates(measured_errors(table, min_reads=1)[0])
+    table.add(reads[:129], np.full(129, 30, np.uint8), offsets[:2],
+              {name: values[:1] for name, values in calls.items()})  # a window of its own
+    table.fold(np.array([1]), np.array([0]))
     unanalysed = UnanalysedReads()
     calls.update(status=np.full(3, ONLY_5, np.int8), end5=np.full(3, 60, np.int32),
                  start3=np.full(3, -1, np.int32))

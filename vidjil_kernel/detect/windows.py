@@ -10,7 +10,9 @@ all of them make the consensus of a clone.  Windows seen at least twice also get
 an *error profile*: the summed error probabilities (from base qualities) of their
 reads at each window position, i.e. how many reads of the window are expected to
 carry an error there, which the error merging needs.  Memory grows with the number
-of distinct windows, not with the number of reads.
+of distinct windows, not with the number of reads; and the windows that sequencing
+errors make, one more every few reads, are folded into their clone's (``fold``) when
+the table outgrows its budget, so that it grows with clones only.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ from vidjil_kernel.detect.encode import COMPLEMENT
 from vidjil_kernel.jit import inner, kernel
 
 READS_KEPT = 5
+#: the kept reads' arena is compacted when full, and grown to ARENA_GROWTH times what it
+#: keeps when that fills more than ARENA_FILL of it: all of it is touched between two
+#: compactions, so its size, not what it keeps, is the memory it takes
+ARENA_FILL = 0.8
+ARENA_GROWTH = 1.25
 EMPTY = -1
 #: Phred score -> error probability
 ERROR_OF_PHRED = (10.0 ** (-np.arange(256) / 10.0)).astype(np.float32)
@@ -198,6 +205,20 @@ def _move_reads(slots_in_order, kept_offset, kept_length, read_arena, qual_arena
     return used
 
 
+@kernel
+def _pack_windows(rows, win_offset, win_width, win_arena):
+    """Move the windows of ``rows`` (increasing, windows in the arena in row order) to the
+    arena start, in place; returns the new use (``win_offset`` is not yet renumbered)."""
+    used = 0
+    for row in rows:
+        source = win_offset[row]
+        for i in range(win_width[row]):
+            win_arena[used + i] = win_arena[source + i]
+        win_offset[row] = used
+        used += win_width[row]
+    return used
+
+
 def compact_reads(kept_offset: np.ndarray, kept_length: np.ndarray, kept_count: np.ndarray,
                   n_rows: int, read_arena: np.ndarray, qual_arena: np.ndarray,
                   has_qual: bool) -> int:
@@ -206,6 +227,20 @@ def compact_reads(kept_offset: np.ndarray, kept_length: np.ndarray, kept_count: 
     order = np.argsort(kept_offset[rows, slots], kind="stable")
     in_order = np.stack([rows[order], slots[order]], axis=1).astype(np.int64)
     return _move_reads(in_order, kept_offset, kept_length, read_arena, qual_arena, has_qual)
+
+
+#: the arrays with an entry (or a row) per window: dtype, shape of the row
+_ROW_ARRAYS = {
+    "keys": (np.uint64, ()), "win_offset": (np.int64, ()), "win_width": (np.int32, ()),
+    "row_rec": (np.int32, ()), "row_count": (np.int64, ()), "row_length_sum": (np.int64, ()),
+    "row_reverse": (np.int64, ()), "row_best_e": (np.float64, ()),
+    "row_folded": (np.int64, ()),  # reads of the windows folded into this one
+    "kept_offset": (np.int64, (READS_KEPT,)), "kept_length": (np.int32, (READS_KEPT,)),
+    "kept_score": (np.int32, (READS_KEPT,)), "kept_window": (np.int32, (READS_KEPT,)),
+    "kept_count": (np.int32, ()), "row_profile": (np.int64, ()),
+}
+_ROW_BYTES = sum(np.dtype(dtype).itemsize * int(np.prod(shape))
+                 for dtype, shape in _ROW_ARRAYS.values())
 
 
 class WindowTable:
@@ -234,20 +269,8 @@ class WindowTable:
                 array[:n] = getattr(self, name)[:n]
             setattr(self, name, array)
 
-        grow("keys", np.uint64, (capacity,))
-        grow("win_offset", np.int64, (capacity,))
-        grow("win_width", np.int32, (capacity,))
-        grow("row_rec", np.int32, (capacity,))
-        grow("row_count", np.int64, (capacity,))
-        grow("row_length_sum", np.int64, (capacity,))
-        grow("row_reverse", np.int64, (capacity,))
-        grow("row_best_e", np.float64, (capacity,))
-        grow("kept_offset", np.int64, (capacity, READS_KEPT))
-        grow("kept_length", np.int32, (capacity, READS_KEPT))
-        grow("kept_score", np.int32, (capacity, READS_KEPT))
-        grow("kept_window", np.int32, (capacity, READS_KEPT))
-        grow("kept_count", np.int32, (capacity,))
-        grow("row_profile", np.int64, (capacity,))
+        for name, (dtype, shape) in _ROW_ARRAYS.items():
+            grow(name, dtype, (capacity, *shape))
         self.slots = np.full(1 << (2 * capacity - 1).bit_length(), EMPTY, np.int64)
         rehash(self.keys, n, self.slots)
 
@@ -265,14 +288,20 @@ class WindowTable:
             grown[:self.win_used] = self.win_arena[:self.win_used]
             self.win_arena = grown
         if self.read_used + read_bytes > self.read_arena.shape[0]:
-            self.read_used = compact_reads(self.kept_offset, self.kept_length, self.kept_count,
-                                           self.n_rows, self.read_arena, self.qual_arena,
-                                           self.has_qual)
-            if self.read_used + read_bytes > self.read_arena.shape[0] // 2:
-                size = max(2 * self.read_arena.shape[0], 2 * (self.read_used + read_bytes))
-                self.read_arena = _grown(self.read_arena, size, self.read_used)
-                if self.has_qual:
-                    self.qual_arena = _grown(self.qual_arena, size, self.read_used)
+            self._compact_reads()
+            needed = self.read_used + read_bytes
+            if needed > ARENA_FILL * self.read_arena.shape[0]:
+                self._resize_reads(int(ARENA_GROWTH * needed))
+
+    def _compact_reads(self) -> None:
+        self.read_used = compact_reads(self.kept_offset, self.kept_length, self.kept_count,
+                                       self.n_rows, self.read_arena, self.qual_arena,
+                                       self.has_qual)
+
+    def _resize_reads(self, size: int) -> None:
+        self.read_arena = _grown(self.read_arena, size, self.read_used)
+        if self.has_qual:
+            self.qual_arena = _grown(self.qual_arena, size, self.read_used)
 
     def add(self, seq: np.ndarray, qual: np.ndarray | None, offsets: np.ndarray,
             calls: dict[str, np.ndarray]) -> np.ndarray:
@@ -291,6 +320,56 @@ class WindowTable:
             self.qual_arena, self.read_used, self.n_rows, self.row_profile, self.profiles,
             self.n_profiles, row_of_read)
         return row_of_read
+
+    def reads(self) -> np.ndarray:
+        """Reads of each window: its own and those of the windows folded into it."""
+        return self.row_count[:self.n_rows] + self.row_folded[:self.n_rows]
+
+    def footprint(self, incoming: int = 0) -> int:
+        """Bytes the table takes: its rows, windows and error profiles, its kept reads'
+        arenas (all of each is touched between two compactions); with ``incoming`` bytes
+        of reads, the most it takes once they are added (the arenas grown for all)."""
+        arenas = self.read_arena.nbytes + self.qual_arena.nbytes
+        if self.read_used + incoming > self.read_arena.shape[0]:
+            arenas = int(arenas * ARENA_GROWTH * (self.read_used + incoming)
+                         / self.read_arena.shape[0])
+        return (self.n_rows * _ROW_BYTES + self.slots.nbytes + self.win_used + arenas
+                + self.n_profiles * self.profiles.shape[1] * self.profiles.itemsize)
+
+    def fold(self, dropped: np.ndarray, into: np.ndarray) -> np.ndarray:
+        """Fold the windows ``dropped`` (rows) into ``into`` (rows, not dropped): their reads
+        count in those windows' clones (``row_folded``, summed lengths, reverse reads, best
+        e-value) and they are forgotten, with their kept reads and error profiles; the rows
+        left are renumbered in order.  Returns each old row's new row (a dropped one's:
+        the window it was folded into's).
+        """
+        n = self.n_rows
+        np.add.at(self.row_folded, into, self.row_count[dropped] + self.row_folded[dropped])
+        np.add.at(self.row_length_sum, into, self.row_length_sum[dropped])
+        np.add.at(self.row_reverse, into, self.row_reverse[dropped])
+        np.minimum.at(self.row_best_e, into, self.row_best_e[dropped])
+        keep = np.ones(n, np.bool_)
+        keep[dropped] = False
+        kept = np.flatnonzero(keep)
+        new_of_old = np.cumsum(keep) - 1
+        new_of_old[dropped] = new_of_old[into]
+        self.win_used = _pack_windows(kept, self.win_offset, self.win_width, self.win_arena)
+        for name in _ROW_ARRAYS:
+            array = getattr(self, name)
+            array[:len(kept)] = array[kept]
+        self.n_rows = len(kept)
+        self.row_folded[self.n_rows:n] = 0  # add_batch does not set it in a new row
+        profiled = np.flatnonzero(self.row_profile[:self.n_rows] != EMPTY)
+        if self.has_qual:
+            self.profiles[:len(profiled)] = self.profiles[self.row_profile[profiled]]
+            self.row_profile[profiled] = np.arange(len(profiled))
+        self.n_profiles = len(profiled)
+        self._compact_reads()
+        if ARENA_GROWTH * self.read_used < self.read_arena.shape[0]:  # give the rest back
+            self._resize_reads(int(ARENA_GROWTH * self.read_used) + 1)
+        self.slots.fill(EMPTY)
+        rehash(self.keys, self.n_rows, self.slots)
+        return new_of_old
 
     def window(self, row: int) -> bytes:
         offset = self.win_offset[row]

@@ -1,0 +1,60 @@
+"""Peak memory of `vidjil detect` as the input grows: the same kind of file at several sizes.
+
+Simulates gzipped, all-loci files of 250-nt reads (the kind `bench/speed.py` measures)
+with 1M, 5M and 10M reads, diagnosis samples by default, and runs `vidjil detect` on
+each in its own process pinned to one core, one after another: reads/s and peak RSS
+(target: <= 500 MB whatever the size).  The window table of a big input folds its
+error windows into their clones' as it goes (``detect.pipeline``): the table grows
+with the clones (at most 30,000 in these files), not with the reads.
+
+    python bench/memory.py [--reads 1000000,5000000,10000000] [--modes diagnosis,polyclonal]
+                           [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from speed import run_detect
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reads", default="1000000,5000000,10000000",
+                        help="input sizes, comma-separated")
+    parser.add_argument("--modes", default="diagnosis",
+                        help="simulator modes, comma-separated (diagnosis, polyclonal, mrd)")
+    parser.add_argument("--workdir", type=Path, help="keep the simulated files here")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.reads.split(",")]
+    modes = args.modes.split(",")
+    from vidjil_kernel.simulate import SimulationSpec, simulate
+
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        workdir = args.workdir or Path(scratch)
+        workdir.mkdir(parents=True, exist_ok=True)
+        for mode in modes:
+            for reads in sizes:
+                name = f"memory-{mode}-{reads}"
+                reads_file = workdir / f"{name}.fastq.gz"
+                if not reads_file.exists():
+                    print(f"simulating {reads:,} reads ({mode}) ...", flush=True)
+                    simulate(SimulationSpec(reads=reads, read_length=250, mode=mode, name=name,
+                                            seed=7), workdir)
+                run = run_detect(reads_file, Path(scratch) / name, dict(os.environ))
+                rows.append((mode, reads, run))
+                print(f"  {mode:10s} {reads:>11,} reads: {reads / run['wall']:9,.0f} reads/s, "
+                      f"{run['rss_mb']:4.0f} MB peak", flush=True)
+    print("\nmode        reads        reads/s   peak RSS   (target <= 500 MB whatever the size)")
+    for mode, reads, run in rows:
+        print(f"{mode:10s} {reads:>11,} {reads / run['wall']:12,.0f} {run['rss_mb']:7.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Folding error windows into their clones' as the reads come (``WindowTable.fold``): the
+table of a big input grows with its clones, and the result is the one without folds."""
+
+from __future__ import annotations
+
+import collections
+import csv
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_detect_windows import W, add_reads, random_dna
+
+from vidjil_kernel.detect import pipeline
+from vidjil_kernel.detect.error_rates import error_rates
+from vidjil_kernel.detect.merge import fold_parents
+from vidjil_kernel.detect.pipeline import DetectOptions, Detector
+from vidjil_kernel.detect.run import analyse_file
+from vidjil_kernel.detect.windows import WindowTable
+from vidjil_kernel.germline import load_preset
+from vidjil_kernel.simulate import SimulationSpec, simulate
+
+
+def _snapshot(table: WindowTable, row: int) -> tuple:
+    """What a window holds that a fold must keep: its window, counts and kept reads."""
+    profile = table.row_profile[row]
+    return (table.window(row), int(table.row_count[row]), int(table.row_rec[row]),
+            [(s.tobytes(), q.tobytes(), start) for s, q, start in table.kept_reads(row)],
+            None if profile < 0 else table.profiles[profile].tobytes())
+
+
+def test_folded_windows_count_in_their_target_and_the_others_are_kept_as_they_were() -> None:
+    rng = random.Random(3)
+    windows = [random_dna(rng, W) for _ in range(40)]
+    table = WindowTable(True, W, rows=4, arena=256)  # tiny: grown and compacted
+    for _ in range(4):
+        batch = []
+        for _ in range(60):
+            window = windows[min(int(rng.expovariate(0.15)), len(windows) - 1)]
+            left, right = random_dna(rng, rng.randint(0, 30)), random_dna(rng, rng.randint(0, 30))
+            batch.append((left + window + right, 1, len(left), W))
+        add_reads(table, batch)
+    n = table.n_rows
+    before = [_snapshot(table, row) for row in range(n)]
+    reads, lengths = table.reads().copy(), table.row_length_sum[:n].copy()
+    dropped = np.array(sorted(rng.sample(range(5, n), 12)), np.int64)
+    into = np.array([rng.randrange(5) for _ in dropped], np.int64)
+    expected_reads = collections.Counter({int(r): int(reads[r]) for r in range(5)})
+    for row, target in zip(dropped.tolist(), into.tolist(), strict=True):
+        expected_reads[target] += int(reads[row])
+
+    new_of_old = table.fold(dropped, into)
+
+    kept = [row for row in range(n) if row not in set(dropped.tolist())]
+    assert table.n_rows == len(kept)
+    assert new_of_old[kept].tolist() == list(range(len(kept)))
+    assert new_of_old[dropped].tolist() == into.tolist()  # targets are rows 0-4, unmoved
+    for old in kept:
+        assert _snapshot(table, int(new_of_old[old])) == before[old]
+    assert {row: int(table.reads()[row]) for row in range(5)} == dict(expected_reads)
+    assert int(table.reads().sum()) == int(reads.sum())
+    assert int(table.row_length_sum[:table.n_rows].sum()) == int(lengths.sum())
+    # later reads find the windows kept; a dropped window is new again
+    again = add_reads(table, [(before[kept[-1]][0].decode(), 1, 0, W),
+                              (before[int(dropped[0])][0].decode(), 1, 0, W)])
+    assert again.tolist() == [len(kept) - 1, len(kept)]
+    assert table.row_folded[len(kept)] == 0 and table.reads()[len(kept)] == 1
+
+
+@pytest.mark.parametrize("share_read, folded", [(1.0, True), (0.02, False)])
+def test_a_window_is_folded_when_the_reads_it_would_reach_are_errors(
+        share_read: float, folded: bool) -> None:
+    """Two reads with a substitution next to a 1,000-read clone are its errors; the same
+    two reads when 2% of the input is read would make a hundred by its end: not errors,
+    not folded (the final merge decides on what they reach)."""
+    rng = random.Random(5)
+    parent = random_dna(rng, W)
+    child = parent[:20] + ("A" if parent[20] != "A" else "C") + parent[21:]
+    flanks = random_dna(rng, 30), random_dna(rng, 30)
+    table = WindowTable(True, W)
+    add_reads(table, [(flanks[0] + parent + flanks[1], 1, 30, W)] * 1000
+              + [(flanks[0] + child + flanks[1], 1, 30, W)] * 2, quality=30)
+    rows, into = fold_parents(table, error_rates(table), share_read)
+    assert (rows.tolist(), into.tolist()) == (([1], [0]) if folded else ([], []))
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory, germline_dir: Path):
+    return simulate(SimulationSpec(reads=30_000, mode="diagnosis", seed=11, name="fold"),
+                    tmp_path_factory.mktemp("fold"))
+
+
+def _clones_of_reads(run: pipeline.DetectionRun, assignments: list) -> dict[str, str]:
+    """Each analysed read's clone (its window), from the per-read calls of a run."""
+    clone_of = {}
+    for assignment in assignments:
+        rows = run.final_rows(assignment.rows, assignment.folds)
+        names = assignment.names.tobytes()
+        for i, row in enumerate(rows.tolist()):
+            if row >= 0:
+                name = names[assignment.name_offsets[i]:assignment.name_offsets[i + 1]]
+                clone_of[name.decode()] = run.table.window(int(run.roots[row]))
+    return clone_of
+
+
+@pytest.mark.germline
+def test_a_run_folded_as_it_goes_finds_the_clones_of_a_run_that_is_not(
+        sample, germline_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    preset = load_preset("homo-sapiens", germline_dir)
+    options = DetectOptions(batch_reads=2000)
+    runs, assignments = [], []
+    for budget in (pipeline.TABLE_BUDGET, 1):  # 1 byte: a fold as soon as it has grown
+        monkeypatch.setattr(pipeline, "TABLE_BUDGET", budget)
+        calls: list = []
+        runs.append(Detector(preset, options).run(str(sample.reads), per_read=calls.append))
+        assignments.append(calls)
+    whole, folded = runs
+    assert not whole.row_maps and len(folded.row_maps) >= 4
+    assert folded.table.n_rows < 0.6 * whole.table.n_rows
+    top = {c.id: c.reads for c in whole.result.clones[:20]}
+    assert {c.id: c.reads for c in folded.result.clones[:20]} == pytest.approx(top, rel=0.03)
+    assert folded.result.analysed_reads == pytest.approx(whole.result.analysed_reads, rel=1e-3)
+    assert sum(c.reads for c in folded.result.clones) >= 0.99 * sum(
+        c.reads for c in whole.result.clones)
+    reads_whole, reads_folded = (_clones_of_reads(run, calls)
+                                 for run, calls in zip(runs, assignments, strict=True))
+    same = sum(reads_folded.get(name) == clone for name, clone in reads_whole.items())
+    assert same >= 0.99 * len(reads_whole)
+    # the per-read output of a folded run: every analysed read, in a clone of the run
+    result = analyse_file(Detector(preset, options), str(sample.reads), tmp_path, "fold",
+                          per_read=True)
+    with open(tmp_path / "fold.reads.airr.tsv", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert len(rows) == result.analysed_reads
+    in_clones = collections.Counter(row["clone_id"] for row in rows)
+    assert all(in_clones[clone.id] == clone.reads for clone in result.clones)
