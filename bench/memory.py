@@ -3,9 +3,12 @@
 Simulates gzipped, all-loci files of 250-nt reads (the kind `bench/speed.py` measures)
 with 1M, 5M and 10M reads, diagnosis samples by default, and runs `vidjil detect` on
 each in its own process pinned to one core, one after another: reads/s and peak RSS
-(target: <= 500 MB whatever the size).  The window table of a big input folds its
-error windows into their clones' as it goes (``detect.pipeline``): the table grows
-with the clones (at most 30,000 in these files), not with the reads.
+(target: <= 500 MB whatever the size).  Files are simulated by `vidjil simulate` in a
+process of their own: a child forked by a process that simulated 10M reads in itself
+starts with that process's memory, which its peak RSS then shows.  The window table
+of a big input folds its error windows into their clones' as it goes
+(``detect.pipeline``): the table grows with the clones (at most 30,000 in these
+files), not with the reads.
 
     python bench/memory.py [--reads 1000000,5000000,10000000] [--modes diagnosis,polyclonal]
                            [--workdir DIR]
@@ -15,11 +18,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from speed import run_detect
+from speed import PYTHON, run_detect
 
 
 def main() -> int:
@@ -32,8 +36,6 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(size) for size in args.reads.split(",")]
     modes = args.modes.split(",")
-    from vidjil_kernel.simulate import SimulationSpec, simulate
-
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         workdir = args.workdir or Path(scratch)
@@ -44,8 +46,10 @@ def main() -> int:
                 reads_file = workdir / f"{name}.fastq.gz"
                 if not reads_file.exists():
                     print(f"simulating {reads:,} reads ({mode}) ...", flush=True)
-                    simulate(SimulationSpec(reads=reads, read_length=250, mode=mode, name=name,
-                                            seed=7), workdir)
+                    subprocess.run([PYTHON, "-m", "vidjil_kernel", "simulate", "--reads",
+                                    str(reads), "--read-length", "250", "--mode", mode,
+                                    "--seed", "7", "--name", name, "-o", str(workdir)],
+                                   check=True, stdout=subprocess.DEVNULL)
                 run = run_detect(reads_file, Path(scratch) / name, dict(os.environ))
                 rows.append((mode, reads, run))
                 print(f"  {mode:10s} {reads:>11,} reads: {reads / run['wall']:9,.0f} reads/s, "
