@@ -135,4 +135,3 @@ def test_a_run_folded_as_it_goes_finds_the_clones_of_a_run_that_is_not(
     assert len(rows) == result.analysed_reads
     in_clones = collections.Counter(row["clone_id"] for row in rows)
     assert all(in_clones[clone.id] == clone.reads for clone in result.clones)
-

@@ -42,9 +42,10 @@ UNEXPECTED = "xxx"
 UNKNOWN_READS = 1_000_000
 #: bytes of the window table (``WindowTable.footprint``) by the end of the input, beyond
 #: which its error windows are folded into their clones' as the reads come: first when
-#: it holds half of them, then each time it has grown by FOLD_GROWTH since the last fold
-#: (a fold that leaves most windows leaves clones: the table then grows with them).  The
-#: share of the input read tells the table's size by its end (unknown: it is folded).
+#: it holds three quarters of them, then each time it has grown by FOLD_GROWTH since the
+#: last fold (a fold that leaves most windows leaves clones: the table then grows with
+#: them).  The share of the input read tells the table's size by its end (unknown: it
+#: is folded).
 TABLE_BUDGET = 256 << 20
 FOLD_GROWTH = 1.3
 
@@ -178,7 +179,7 @@ class _Pass:
         self.reasons = np.zeros(len(affect.REASONS) + 1, np.int64)
         self.by_system = np.zeros(len(detector.systems), np.int64)
         self.unanalysed = UnanalysedReads() if detector.options.window > 0 else None
-        self.fold_at = TABLE_BUDGET // 2
+        self.fold_at = TABLE_BUDGET * 3 // 4
         self.rates: tuple[np.ndarray, float] | None = None  # measured at the first fold
         self.row_maps: list[np.ndarray] = []
 
