@@ -1068,7 +1068,6 @@ def fold_parents(table: WindowTable, rates: tuple[np.ndarray, float],
     has_child = np.zeros(table.n_rows, np.bool_)
     has_child[parent_of[parent_of >= 0]] = True
     folded = np.flatnonzero((parent_of >= 0) & ~has_child)
-    folded = folded[count[parent_of[folded]] >= 2]
     return folded, parent_of[folded]
 
 
