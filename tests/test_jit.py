@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vidjil_kernel.machine_code import argument_types
+from vidjil_kernel import machine_code
+from vidjil_kernel.machine_code import argument_types, source_digest
 
 KERNELS = '''
 from vidjil_kernel.jit import kernel
@@ -216,3 +217,28 @@ def test_an_inner_kernel_makes_no_machine_code_of_its_own(monkeypatch) -> None:
     assert twice_plus_one(3) == 8
     assert [name for name in made if name.endswith(".twice_plus_one")]
     assert not [name for name in made if name.endswith(".plus_one")], made
+
+
+def test_a_value_of_the_kernel_s_package_is_not_taken_for_another_package_s(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kernel reading ``EMPTY = -1`` from its own package has the same source digest
+    whether another package assigning an ``EMPTY = -1`` (numba does) is loaded or not:
+    else an entry written by a process that compiled would not be used by the others."""
+    (tmp_path / "own").mkdir()
+    (tmp_path / "own" / "__init__.py").write_text("")
+    (tmp_path / "own" / "constants.py").write_text("EMPTY = -1\n")
+    (tmp_path / "own" / "reader.py").write_text(
+        "from own.constants import EMPTY\n\n\ndef empty():\n    return EMPTY\n")
+    (tmp_path / "elsewhere.py").write_text("EMPTY = -1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("own", "own.constants", "own.reader", "elsewhere"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    import own.reader
+
+    machine_code._defining_files.cache_clear()  # a process computes it once per name
+    alone = source_digest(own.reader.empty)
+    import elsewhere  # noqa: F401
+
+    machine_code._defining_files.cache_clear()
+    assert source_digest(own.reader.empty) == alone
+

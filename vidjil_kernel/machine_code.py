@@ -165,13 +165,20 @@ def _constant_files(function: Callable) -> set[str]:
 @cache
 def _defining_files(module_name: str, name: str) -> tuple[str, ...]:
     """The files of the modules binding the object that ``module_name`` imported as
-    ``name`` and assigning it at their top level, else of every module binding it."""
+    ``name`` and assigning it at their top level, else of every module binding it.
+
+    Those of ``module_name``'s own package come first, alone: a small integer is one
+    object wherever it is assigned, and a module loaded in one process only (numba's,
+    which assign an ``EMPTY = -1`` too) would make the digest differ between processes.
+    """
     value = vars(sys.modules[module_name])[name]
-    binding = [module.__file__ for module in list(sys.modules.values())
+    binding = [(module.__name__, module.__file__) for module in list(sys.modules.values())
                if getattr(module, "__file__", None)
                and getattr(module, "__dict__", {}).get(name) is value]
-    defining = [file for file in binding if name in _assigned_names(file)]
-    return tuple(defining or binding)
+    defining = [(module, file) for module, file in binding if name in _assigned_names(file)]
+    package = module_name.partition(".")[0]
+    own = [(module, file) for module, file in defining if module.partition(".")[0] == package]
+    return tuple(file for _, file in own or defining or binding)
 
 
 _ASSIGNED = re.compile(r"^([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?::[^=\n]*)?=(?!=)",
