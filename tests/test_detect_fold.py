@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_detect_windows import W, add_reads, random_dna
+from test_detect_windows import W, add_reads, crowded_clones, random_dna
 
 from vidjil_kernel.detect import pipeline
 from vidjil_kernel.detect.error_rates import error_rates
@@ -81,8 +81,26 @@ def test_a_window_is_folded_when_the_reads_it_would_reach_are_errors(
     table = WindowTable(True, W)
     add_reads(table, [(flanks[0] + parent + flanks[1], 1, 30, W)] * 1000
               + [(flanks[0] + child + flanks[1], 1, 30, W)] * 2, quality=30)
-    rows, into = fold_parents(table, error_rates(table), share_read)
+    rows, into = fold_parents(table, error_rates(table), share_read, 1002)
     assert (rows.tolist(), into.tolist()) == (([1], [0]) if folded else ([], []))
+
+
+def test_a_read_that_looked_in_vain_for_its_window_looks_again_when_the_reads_double(
+        ) -> None:
+    """The crowded read (``crowded_clones``), found only by the windows a substitution
+    or two from its own, read at Q20 there, is an error of its clone at the end of the
+    input, but not when 2% of the input is read: it would make 50 reads by the end, too
+    many for the 1,500 of its clone.  Having looked in vain then, it does not look again
+    until the reads read have doubled."""
+    reads, qualities = crowded_clones(20)
+    table = WindowTable(True, W)
+    rows = add_reads(table, reads, quality=qualities)
+    rates = error_rates(table)
+    assert fold_parents(table, rates, 0.02, 10_000)[0].tolist() == []
+    assert table.row_looked[rows[-1]] == 10_000
+    assert fold_parents(table, rates, 1.0, 19_999)[0].tolist() == []
+    folded, into = fold_parents(table, rates, 1.0, 20_000)
+    assert (folded.tolist(), into.tolist()) == ([rows[-1]], [rows[0]])
 
 
 @pytest.fixture(scope="module")

@@ -501,6 +501,45 @@ def test_a_read_alone_with_errors_where_it_reads_badly_is_its_clone_s(quality: i
     assert (roots[rows[-1]] == roots[rows[0]]) == merged
 
 
+def crowded_clones(quality: int) -> tuple[list[tuple[str, int, int, int]], list[np.ndarray]]:
+    """Forty clones of one V end and one J start, their windows differing in 8 nt at the
+    middle, 30 to 420 reads each (the smallest first), read at Q40, and last a read of
+    the smallest with two substitutions there, read at ``quality``, its window one base
+    further (reads, qualities)."""
+    rng = random.Random(17)
+    left, right = random_dna(rng, 51), random_dna(rng, 51)  # 30 nt + 21 of the window
+    middles = set()
+    while len(middles) < 40:
+        middles.add(random_dna(rng, 8))
+    clones = [left + middle + right for middle in sorted(middles)]
+    reads = []
+    for size, molecule in zip(range(30, 430, 10), clones, strict=True):
+        reads += [(molecule, 1, 30, W)] * size
+    read = list(clones[0])
+    for at in (53, 56):
+        read[at] = "A" if read[at] != "A" else "C"
+    reads.append(("".join(read), 1, 31, W))
+    qualities = [np.full(110, 40) for _ in reads]
+    qualities[-1][[53, 56]] = quality
+    return reads, qualities
+
+
+@pytest.mark.parametrize("quality, merged", [(5, True), (30, False)])
+def test_a_read_alone_whose_clone_is_crowded_out_of_its_pieces_is_found_by_its_window(
+        quality: int, merged: bool) -> None:
+    """The read of ``crowded_clones``: each of its intact pieces, even the 16-nt ones, is
+    shared by the forty clones, and the index keeps the 16 biggest windows of a piece.
+    Its stretch one base back, with two substitutions at its worst-read bases, is its
+    clone's window: read at Q5 there, it is an error of the clone; at Q30 (Q40
+    elsewhere), two errors are too unlikely."""
+    reads, qualities = crowded_clones(quality)
+    table = WindowTable(True, W)
+    rows = add_reads(table, reads, quality=qualities)
+    roots = merge(table)
+    assert len({roots[row] for row in rows[:-1]}) == 40
+    assert (roots[rows[-1]] == roots[rows[0]]) == merged
+
+
 def _five_clones(rng: random.Random) -> tuple[list[tuple[str, int, int, int]], list[str]]:
     """2,000 reads of each of five random molecules (window at 30), and the molecules."""
     molecules = [random_dna(rng, 30) + random_dna(rng, W) + random_dna(rng, 30)

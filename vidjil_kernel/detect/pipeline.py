@@ -221,7 +221,7 @@ class _Pass:
         table = self.table
         if self.rates is None:
             self.rates = error_rates(table)
-        new_of_old = table.fold(*fold_parents(table, self.rates, share))
+        new_of_old = table.fold(*fold_parents(table, self.rates, share, self.state.reads))
         self.row_maps = [new_of_old[old] for old in self.row_maps] + [new_of_old]
         self.fold_at = max(TABLE_BUDGET // 2, FOLD_GROWTH * table.footprint())
 

@@ -28,7 +28,8 @@ from vidjil_kernel.machine_code import build_key
 #: to any of them means recompiling
 KERNEL_SOURCES = ("jit.py", "numba_cache.py", "machine_code.py", "reads/_kernels.py",
                   "detect/encode.py", "detect/affect.py", "detect/windows.py",
-                  "detect/error_rates.py", "detect/merge.py", "detect/rescue.py",
+                  "detect/error_rates.py", "detect/merge.py", "detect/variants.py",
+                  "detect/rescue.py",
                   "designate/align.py")
 
 

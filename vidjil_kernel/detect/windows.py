@@ -235,10 +235,15 @@ _ROW_ARRAYS = {
     "row_rec": (np.int32, ()), "row_count": (np.int64, ()), "row_length_sum": (np.int64, ()),
     "row_reverse": (np.int64, ()), "row_best_e": (np.float64, ()),
     "row_folded": (np.int64, ()),  # reads of the windows folded into this one
+    # reads of the input read when the window last looked for a parent in vain, a
+    # substitution or two away (merge.find_parents)
+    "row_looked": (np.int64, ()),
     "kept_offset": (np.int64, (READS_KEPT,)), "kept_length": (np.int32, (READS_KEPT,)),
     "kept_score": (np.int32, (READS_KEPT,)), "kept_window": (np.int32, (READS_KEPT,)),
     "kept_count": (np.int32, ()), "row_profile": (np.int64, ()),
 }
+#: the row arrays that add_batch does not set in a new row (0 there)
+_UNSET_IN_NEW_ROWS = ("row_folded", "row_looked")
 _ROW_BYTES = sum(np.dtype(dtype).itemsize * int(np.prod(shape))
                  for dtype, shape in _ROW_ARRAYS.values())
 
@@ -358,7 +363,8 @@ class WindowTable:
             array = getattr(self, name)
             array[:len(kept)] = array[kept]
         self.n_rows = len(kept)
-        self.row_folded[self.n_rows:n] = 0  # add_batch does not set it in a new row
+        for name in _UNSET_IN_NEW_ROWS:
+            getattr(self, name)[self.n_rows:n] = 0
         profiled = np.flatnonzero(self.row_profile[:self.n_rows] != EMPTY)
         if self.has_qual:
             self.profiles[:len(profiled)] = self.profiles[self.row_profile[profiled]]
