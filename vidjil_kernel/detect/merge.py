@@ -893,107 +893,98 @@ def _try_candidates(child, child_reads, pace, read, read_cost, indel_costs, scal
     return -1
 
 
+@inner
+def _variant_candidates(child, shift, read, window_at, first, last, prefix, low, n_low,
+                        row_count, win_offset, win_width, win_arena, slots, keys, present,
+                        powers, rows, starts, subs, candidates):
+    """The candidates (as ``_add_candidates`` makes them) among the windows that ``read``
+    holds a substitution or two away, ``shift`` nt from the child's window either way
+    (``variant_windows``); returns how many."""
+    found = 0
+    for side in range(2 if shift else 1):
+        start = window_at - shift if side == 0 else window_at + shift
+        if first <= start <= last:
+            found = variant_windows(read, start, win_width[child], prefix, low, n_low, slots,
+                                    keys, present, powers, win_offset, win_width, win_arena,
+                                    rows, starts, subs, found)
+    n_used = 0
+    for k in range(found):
+        parent = rows[k]
+        if _may_parent(parent, row_count[parent], child, row_count[child]):
+            candidates[n_used, _PARENT] = parent
+            candidates[n_used, _START] = starts[k]
+            candidates[n_used, _SUPPORT] = MAX_SUBSTITUTIONS - subs[k]
+            candidates[n_used, _COUNT] = row_count[parent]
+            n_used += 1
+    return n_used
+
+
 @kernel
-def _find_parents(children, child_reads, pace, max_edits, own_qualities, row_count,
-                  win_offset, win_width, win_arena, kept_offset, kept_length, kept_window,
-                  kept_count, row_profile, profiles, read_arena, qual_arena, indel_costs, scale,
-                  entries, table, segment, parent_of, votes, scan_codes, child_buffer,
-                  parent_buffer, read_cost, no_cost, agree, worst, query_cost, cost,
-                  edits_table, tried, slot_of, candidates, masks, order):
+def _find_parents(children, child_reads, pace, max_edits, own_qualities, by_variants,
+                  row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
+                  kept_window, kept_count, row_profile, profiles, read_arena, qual_arena,
+                  indel_costs, scale, entries, table, segment, slots, keys, present, powers,
+                  parent_of, votes, scan_codes, child_buffer, parent_buffer, read_cost,
+                  no_cost, agree, worst, query_cost, cost, edits_table, tried, slot_of,
+                  candidates, masks, order, prefix, low, rows, starts, subs):
     """Parent row (-1: none) of each window of ``children`` (each taken to hold
     ``child_reads[child]`` reads, a parent ``pace`` times its count), at most
     ``max_edits`` away (substitutions priced by the child's read alone with
     ``own_qualities``: see ``find_parents``), into ``parent_of``, given the sample's
     error rates (``indel_costs``, ``scale``:
-    :func:`~vidjil_kernel.detect.error_rates.error_rates`) and the index of the parents'
-    ``segment``-long pieces; the arrays after ``parent_of`` are scratch
-    (``_merge_scratch``)."""
-    n_used = 0
-    for child in children:
-        length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
-                                            kept_count, read_arena, votes, child_buffer)
-        read = child_buffer[:length]
-        first = max(0, window_at - MAX_SHIFT)
-        last = min(length - segment, window_at + win_width[child] + MAX_SHIFT - segment)
-        n_used = _add_candidates(read, first, last, window_at, MAX_SHIFT, child,
-                                 row_count[child], entries, table, segment, scan_codes, slot_of,
-                                 candidates)
-        parent_of[child] = _try_candidates(
-            child, child_reads[child], pace, read, read_cost[:length], indel_costs, scale,
-            window_at, max_edits, own_qualities, n_used, candidates, row_count, win_offset,
-            win_width, win_arena, kept_offset, kept_length, kept_window, kept_count,
-            row_profile, profiles, read_arena, qual_arena, votes, agree, worst, cost,
-            edits_table, tried,
-            parent_buffer, no_cost, query_cost, masks, order)
-        for k in range(n_used):  # clean for the next child, and the next call
-            slot_of[candidates[k, _SLOT]] = -1
-
-
-@kernel
-def _find_variant_parents(children, child_reads, pace, own_qualities, row_count, win_offset,
-                          win_width, win_arena, kept_offset, kept_length, kept_window,
-                          kept_count, row_profile, profiles, read_arena, qual_arena,
-                          indel_costs, scale, slots, keys, present, powers, parent_of, votes,
-                          scan_codes, child_buffer, parent_buffer, read_cost, no_cost, agree,
-                          worst, query_cost, cost, edits_table, tried, slot_of, candidates,
-                          masks, order, prefix, low, rows, starts, subs):
-    """Parent row of each window of ``children`` found among the windows its read holds
-    a substitution or two away (:mod:`~vidjil_kernel.detect.variants`: ``slots`` to
-    ``powers``), into ``parent_of`` (left as it is when none); as ``_find_parents``
-    otherwise, whose scratch arrays come before ``prefix`` (``_variant_scratch``).
-
-    Windows are looked for from the child's window start outwards, a shift at a time
-    (both ways), and the ones found tried before looking further: a window of one read
-    mostly finds its parent at a shift of 0-3 nt, and the looking is most of the cost.
+    :func:`~vidjil_kernel.detect.error_rates.error_rates`).  The candidates come from
+    the index of the parents' ``segment``-long pieces (``entries``, ``table``) or, with
+    ``by_variants``, from the windows the child's read holds a substitution or two away
+    (:mod:`~vidjil_kernel.detect.variants`: ``slots`` to ``powers``), looked for from
+    the child's window start outwards, a shift at a time, and tried before looking
+    further (a window of one read mostly finds its parent at a shift of 0-3 nt, and the
+    looking is most of the cost).  The arrays after ``parent_of`` are scratch
+    (``_merge_scratch``); one call site of ``_try_candidates`` for both sources keeps
+    the kernel's compilation to one copy of it.
     """
     for child in children:
         length, window_at = _kept_consensus(child, kept_offset, kept_length, kept_window,
                                             kept_count, read_arena, votes, child_buffer)
         read = child_buffer[:length]
-        width = win_width[child]
-        first = max(MAX_EDITS, window_at - MAX_SHIFT)
-        last = min(length - MAX_EDITS - width, window_at + MAX_SHIFT)
-        if last < first:
-            continue
-        _child_cost(child, row_count, row_profile, profiles, scale, win_width, kept_offset,
-                    kept_length, kept_window, kept_count, read_arena, qual_arena, read,
-                    window_at, query_cost.shape[0], agree, worst, read_cost)
-        stretch_hashes(read, first, last + width, prefix)
-        n_low = worst_bases(read_cost, first, last + width, low)
-        for shift in range(MAX_SHIFT + 1):
-            found = 0
-            for side in range(2 if shift else 1):
-                start = window_at - shift if side == 0 else window_at + shift
-                if first <= start <= last:
-                    found = variant_windows(read, start, width, prefix, low, n_low, slots,
-                                            keys, present, powers, win_offset, win_width,
-                                            win_arena, rows, starts, subs, found)
-            n_used = 0
-            for k in range(found):
-                parent = rows[k]
-                if _may_parent(parent, row_count[parent], child, row_count[child]):
-                    candidates[n_used, _PARENT] = parent
-                    candidates[n_used, _START] = starts[k]
-                    candidates[n_used, _SUPPORT] = MAX_SUBSTITUTIONS - subs[k]
-                    candidates[n_used, _COUNT] = row_count[parent]
-                    n_used += 1
-            if n_used:
-                parent_of[child] = _try_candidates(
-                    child, child_reads[child], pace, read, read_cost[:length], indel_costs,
-                    scale, window_at, MAX_EDITS, own_qualities, n_used, candidates, row_count,
-                    win_offset, win_width, win_arena, kept_offset, kept_length, kept_window,
-                    kept_count, row_profile, profiles, read_arena, qual_arena, votes, agree,
-                    worst, cost, edits_table, tried, parent_buffer, no_cost, query_cost,
-                    masks, order)
-                break
-
-
-def _variant_scratch(consensus: int) -> tuple[np.ndarray, ...]:
-    """The scratch arrays of ``_find_variant_parents`` after ``_find_parents``'s."""
-    return (np.empty(consensus + 1, np.uint64),  # prefix
-            np.empty(LOW, np.int64),  # low
-            np.empty(_VARIANTS, np.int64), np.empty(_VARIANTS, np.int64),  # rows, starts
-            np.empty(_VARIANTS, np.int64))  # subs
+        parent_of[child] = -1
+        rounds = 1
+        n_low = 0
+        first = max(0, window_at - MAX_SHIFT)
+        last = min(length - segment, window_at + win_width[child] + MAX_SHIFT - segment)
+        if by_variants:
+            first = max(MAX_EDITS, window_at - MAX_SHIFT)
+            last = min(length - MAX_EDITS - win_width[child], window_at + MAX_SHIFT)
+            rounds = MAX_SHIFT + 1 if first <= last else 0
+            if rounds:
+                _child_cost(child, row_count, row_profile, profiles, scale, win_width,
+                            kept_offset, kept_length, kept_window, kept_count, read_arena,
+                            qual_arena, read, window_at, query_cost.shape[0], agree, worst,
+                            read_cost)
+                stretch_hashes(read, first, last + win_width[child], prefix)
+                n_low = worst_bases(read_cost, first, last + win_width[child], low)
+        for shift in range(rounds):
+            if by_variants:
+                n_used = _variant_candidates(child, shift, read, window_at, first, last,
+                                             prefix, low, n_low, row_count, win_offset,
+                                             win_width, win_arena, slots, keys, present,
+                                             powers, rows, starts, subs, candidates)
+                if n_used == 0:
+                    continue
+            else:
+                n_used = _add_candidates(read, first, last, window_at, MAX_SHIFT, child,
+                                         row_count[child], entries, table, segment,
+                                         scan_codes, slot_of, candidates)
+            parent_of[child] = _try_candidates(
+                child, child_reads[child], pace, read, read_cost[:length], indel_costs,
+                scale, window_at, max_edits, own_qualities, n_used, candidates, row_count,
+                win_offset, win_width, win_arena, kept_offset, kept_length, kept_window,
+                kept_count, row_profile, profiles, read_arena, qual_arena, votes, agree,
+                worst, cost, edits_table, tried, parent_buffer, no_cost, query_cost, masks,
+                order)
+            if not by_variants:
+                for k in range(n_used):  # clean for the next child, and the next call
+                    slot_of[candidates[k, _SLOT]] = -1
+            break
 
 
 def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
@@ -1023,7 +1014,11 @@ def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
             np.full(_CANDIDATE_SLOTS, -1, np.int64),  # slot_of
             np.zeros((_MAX_CANDIDATES, 5), np.int64),  # candidates
             np.empty(4, np.uint64),  # masks
-            np.empty(_TRIES + _TRIES_BIGGEST + _SCAN_BIGGEST, np.int64))  # order
+            np.empty(_TRIES + _TRIES_BIGGEST + _SCAN_BIGGEST, np.int64),  # order
+            np.empty(consensus + 1, np.uint64),  # prefix
+            np.empty(LOW, np.int64),  # low
+            np.empty(_VARIANTS, np.int64), np.empty(_VARIANTS, np.int64),  # rows, starts
+            np.empty(_VARIANTS, np.int64))  # subs
 
 
 @dataclass(frozen=True)
@@ -1035,6 +1030,15 @@ class ParentIndex:
     entries: np.ndarray
     table: np.ndarray
     segment: int
+
+    @staticmethod
+    def none(segment: int = SEGMENT) -> ParentIndex:
+        """An index of no window."""
+        return ParentIndex(np.zeros((0, 3), np.int64), np.full((2, 2), -1, np.int64), segment)
+
+    def arrays(self) -> tuple:
+        """What the kernels take of it, in their argument order."""
+        return self.entries, self.table, self.segment
 
 
 def parent_index(table: WindowTable, parents: np.ndarray | None = None,
@@ -1122,27 +1126,27 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None,
     if reads_read is not None:
         parent_of.fill(-1)
         looking = looking[2 * table.row_looked[:n_rows] <= reads_read]
-    _find_parents(looking, reads, pace, MAX_EDITS, False, *windows, index.entries,
-                  index.table, index.segment, *scratch)
+    no_variants = variant_index(table, np.empty(0, np.int64))
+    _find_parents(looking, reads, pace, MAX_EDITS, False, False, *windows, *index.arrays(),
+                  *no_variants.arrays(), *scratch)
     del index  # freed here unless the caller keeps it
     singles = looking[(parent_of[looking] < 0) & (row_count[looking] == 1)]
     if among_singles:
         among = parent_index(table, singles)
-        _find_parents(singles, reads, pace, 1, False, *windows, among.entries, among.table,
-                      among.segment, *scratch)
+        _find_parents(singles, reads, pace, 1, False, False, *windows, *among.arrays(),
+                      *no_variants.arrays(), *scratch)
         del among  # the merge's peak memory: one index at a time beside the caller's
     has_child = np.zeros(n_rows, np.bool_)
     has_child[parent_of[parent_of >= 0]] = True
     alone = singles[(parent_of[singles] < 0) & ~has_child[singles]]
     fine = parent_index(table, np.flatnonzero(row_count >= FINE_PARENT_READS), FINE_SEGMENT)
-    _find_parents(alone, reads, pace, MAX_EDITS, table.has_qual, *windows, fine.entries,
-                  fine.table, fine.segment, *scratch)
+    _find_parents(alone, reads, pace, MAX_EDITS, table.has_qual, False, *windows,
+                  *fine.arrays(), *no_variants.arrays(), *scratch)
     del fine
     lonely = alone[parent_of[alone] < 0]
     variants = variant_index(table, np.flatnonzero(row_count >= 2))
-    _find_variant_parents(lonely, reads, pace, table.has_qual, *windows, variants.slots,
-                          variants.keys, variants.present, variants.powers, *scratch,
-                          *_variant_scratch(scratch[3].shape[0]))
+    _find_parents(lonely, reads, pace, MAX_EDITS, table.has_qual, True, *windows,
+                  *ParentIndex.none().arrays(), *variants.arrays(), *scratch)
     if reads_read is not None:
         table.row_looked[looking[parent_of[looking] < 0]] = reads_read
     return parent_of

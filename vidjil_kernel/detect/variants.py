@@ -45,6 +45,10 @@ class VariantIndex:
     present: np.ndarray
     powers: np.ndarray
 
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """What the kernels take of it, in their argument order."""
+        return self.slots, self.keys, self.present, self.powers
+
 
 @inner
 def _mixed(key):

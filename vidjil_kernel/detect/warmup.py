@@ -86,7 +86,7 @@ def _compile_windows() -> None:
     reads holding its windows (kept out of the longest group, the merge's)."""
     from vidjil_kernel.detect.affect import ONLY_5
     from vidjil_kernel.detect.error_rates import indel_rates, measured_errors
-    from vidjil_kernel.detect.merge import SEGMENT, ParentIndex
+    from vidjil_kernel.detect.merge import ParentIndex
     from vidjil_kernel.detect.rescue import UnanalysedReads
     from vidjil_kernel.detect.windows import WindowTable
 
@@ -108,9 +108,7 @@ def _compile_windows() -> None:
     calls.update(status=np.full(3, ONLY_5, np.int8), end5=np.full(3, 60, np.int32),
                  start3=np.full(3, -1, np.int32))
     unanalysed.add(reads, offsets, calls, 0)
-    empty_index = ParentIndex(np.zeros((0, 3), np.int64), np.full((2, 2), -1, np.int64),
-                              SEGMENT)
-    unanalysed.rescue(table, empty_index)
+    unanalysed.rescue(table, ParentIndex.none())
 
 
 def _compile_merge() -> None:
