@@ -141,7 +141,7 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
     return {
         "reads": result.total_reads,
         "cpu_seconds": seconds,
-        "folds": len(run.row_maps),
+        "folds": run.folds,
         "right_locus": right_locus / max(recombined, 1),
         "noise_called": noise_called / max(noise, 1),
         "true_clones_5": len(true_big),

@@ -86,7 +86,9 @@ class DetectionRun:
     ``roots[row]`` is the final window (clone) of each window of ``table``;
     ``clone_rows[i]`` is the window of ``result.clones[i]``; ``rescued``, the reads
     not analysed in the pass but counted in the window they hold (``detect.rescue``);
-    ``row_maps[e]``, the row of ``table`` of each row of the table after ``e`` folds.
+    ``folds``, how many times the table was folded, and ``row_maps[e]``, when the run
+    kept them (for per-read calls), the row of ``table`` of each row of the table after
+    ``e`` folds.
     """
 
     result: SampleResult
@@ -94,12 +96,13 @@ class DetectionRun:
     roots: np.ndarray
     clone_rows: list[int]
     rescued: Rescued | None = None
+    folds: int = 0
     row_maps: list[np.ndarray] = field(default_factory=list)
 
     def final_rows(self, rows: np.ndarray, folds: int) -> np.ndarray:
         """Rows of ``table`` of the ``rows`` a ``ReadAssignment`` gave after ``folds``
         folds (-1 stays: not analysed)."""
-        if folds == len(self.row_maps):
+        if folds == self.folds:
             return rows
         return np.where(rows >= 0, self.row_maps[folds][np.maximum(rows, 0)], -1)
 
@@ -181,6 +184,8 @@ class _Pass:
         self.unanalysed = UnanalysedReads() if detector.options.window > 0 else None
         self.fold_at = TABLE_BUDGET * 3 // 4
         self.rates: tuple[np.ndarray, float] | None = None  # measured at the first fold
+        self.folds = 0
+        # for per-read calls only: as many maps as folds, each as long as the table then
         self.row_maps: list[np.ndarray] = []
 
     def add(self, batch: ReadBatch, calls: dict[str, np.ndarray], bytes_done: int) -> None:
@@ -189,7 +194,7 @@ class _Pass:
             self.table = WindowTable(batch.qual is not None, detector.options.window)
         footprint = self.table.footprint(int(batch.offsets[-1] - batch.offsets[0]))
         share = self._share_read()
-        big = self.row_maps or share is None or footprint > share * TABLE_BUDGET
+        big = self.folds or share is None or footprint > share * TABLE_BUDGET
         if footprint > self.fold_at and big:  # before the batch grows the table
             self._fold(share)
         rows = self.table.add(batch.seq, batch.qual, batch.offsets, calls)
@@ -204,7 +209,7 @@ class _Pass:
         self.state.bytes_done = bytes_done
         if self.per_read is not None:
             self.per_read(ReadAssignment(batch.names, batch.name_offsets, rows,
-                                         calls["strand"] < 0, len(self.row_maps)))
+                                         calls["strand"] < 0, self.folds))
         if self.progress is not None:
             self.progress(self.state)
 
@@ -222,7 +227,10 @@ class _Pass:
         if self.rates is None:
             self.rates = error_rates(table)
         new_of_old = table.fold(*fold_parents(table, self.rates, share, self.state.reads))
-        self.row_maps = [new_of_old[old] for old in self.row_maps] + [new_of_old]
+        self.folds += 1
+        if self.per_read is not None:
+            new_of_old = new_of_old.astype(np.int32)
+            self.row_maps = [new_of_old[old] for old in self.row_maps] + [new_of_old]
         self.fold_at = max(TABLE_BUDGET // 2, FOLD_GROWTH * table.footprint())
 
     def finish(self, source: str | os.PathLike, commandline: str | None) -> DetectionRun:
@@ -233,7 +241,7 @@ class _Pass:
         self.state.done = True
         if self.progress is not None:
             self.progress(self.state)
-        if self.row_maps:  # a big input: the merge looks at what folds leave
+        if self.folds:  # a big input: the merge looks at what folds leave
             self._fold(1.0)
         roots, rescued = self._merge(table)
         result, clone_rows = detector._result(source, table, roots, self.reasons,
@@ -241,7 +249,8 @@ class _Pass:
         if rescued is not None and len(rescued.rows):
             result.log.append(f"{len(rescued.rows):,} reads with a significant V or J side "
                               "only, holding the window of a clone: counted in it")
-        return DetectionRun(result, table, roots, clone_rows, rescued, self.row_maps)
+        return DetectionRun(result, table, roots, clone_rows, rescued, self.folds,
+                            self.row_maps)
 
     def _merge(self, table: WindowTable) -> tuple[np.ndarray, Rescued | None]:
         """The final window (clone) of each window, after counting the reads kept aside in
