@@ -1034,7 +1034,7 @@ class ParentIndex:
     @staticmethod
     def none(segment: int = SEGMENT) -> ParentIndex:
         """An index of no window."""
-        return ParentIndex(np.zeros((0, 3), np.int64), np.full((2, 2), -1, np.int64), segment)
+        return ParentIndex(np.zeros((0, 3), np.int32), np.full((2, 2), -1, np.int64), segment)
 
     def arrays(self) -> tuple:
         """What the kernels take of it, in their argument order."""
@@ -1059,10 +1059,10 @@ def parent_index(table: WindowTable, parents: np.ndarray | None = None,
     n = _segments(parents, table.win_offset, win_width, table.win_arena, segment, codes, owner,
                   where)
     order = np.argsort(codes[:n], kind="stable")  # ...within each code
-    entries = np.empty((order.shape[0], 3), np.int64)
+    entries = np.empty((order.shape[0], 3), np.int32)  # half the bytes of int64: the peak
     entries[:, 0] = owner[order]
     entries[:, 1] = where[order]
-    entries[:, 2] = row_count[entries[:, 0]]
+    entries[:, 2] = np.minimum(row_count[entries[:, 0]], np.iinfo(np.int32).max)
     del owner, where  # each array is freed when done with: the index is the merge's peak
     codes = codes[order]
     del order
