@@ -235,8 +235,8 @@ _ROW_ARRAYS = {
     "row_rec": (np.int32, ()), "row_count": (np.int64, ()), "row_length_sum": (np.int64, ()),
     "row_reverse": (np.int64, ()), "row_best_e": (np.float64, ()),
     "row_folded": (np.int64, ()),  # reads of the windows folded into this one
-    # reads of the input read when the window last looked for a parent in vain, a
-    # substitution or two away (merge.find_parents)
+    # reads of the input read when the window last looked for a parent in vain in a
+    # fold (merge.find_parents)
     "row_looked": (np.int64, ()),
     "kept_offset": (np.int64, (READS_KEPT,)), "kept_length": (np.int32, (READS_KEPT,)),
     "kept_score": (np.int32, (READS_KEPT,)), "kept_window": (np.int32, (READS_KEPT,)),
