@@ -46,6 +46,7 @@ from vidjil_kernel.detect.error_rates import error_rates
 from vidjil_kernel.detect.variants import (
     LOW,
     MAX_SUBSTITUTIONS,
+    VariantIndex,
     stretch_hashes,
     variant_index,
     variant_windows,
@@ -1126,7 +1127,7 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None,
     if reads_read is not None:
         parent_of.fill(-1)
         looking = looking[2 * table.row_looked[:n_rows] <= reads_read]
-    no_variants = variant_index(table, np.empty(0, np.int64))
+    no_variants = VariantIndex.none()
     _find_parents(looking, reads, pace, MAX_EDITS, False, False, *windows, *index.arrays(),
                   *no_variants.arrays(), *scratch)
     del index  # freed here unless the caller keeps it

@@ -45,6 +45,12 @@ class VariantIndex:
     present: np.ndarray
     powers: np.ndarray
 
+    @staticmethod
+    def none() -> VariantIndex:
+        """An index of no window."""
+        return VariantIndex(np.full(2, EMPTY, np.int64), np.zeros(2, np.uint64),
+                            np.zeros(1, np.uint64), np.ones(1, np.uint64))
+
     def arrays(self) -> tuple[np.ndarray, ...]:
         """What the kernels take of it, in their argument order."""
         return self.slots, self.keys, self.present, self.powers
