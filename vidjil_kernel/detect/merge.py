@@ -140,28 +140,53 @@ def _home_slot(code, bits):
 
 @kernel
 def _segment_table(codes, table):
-    """Open-addressing table over the sorted ``codes``: rows (code, first * 32 + run).
+    """Open-addressing table over the sorted ``codes``: the index of each code's first
+    entry, found by the code's home slot (``_find_code``); ``table`` comes with 2**bits
+    slots of -1 (empty).
 
-    ``first`` is the index of the code's first entry, ``run`` how many of its entries
-    are looked at (at most _PARENTS_PER_SEGMENT): a lookup touches one row and then
-    only the entries it uses.  ``table`` comes with 2**bits rows of -1 (empty).
+    Four bytes a slot, with the codes kept once per entry beside it: the final merge's
+    index of the pieces of ~146,000 windows of one read (20M reads) took 128 MB with
+    each slot holding its code and run (16 bytes), 32 MB so.
     """
     n = codes.shape[0]
     size = table.shape[0]
+    bits = _bits(size)
+    i = 0
+    while i < n:
+        slot = _home_slot(codes[i], bits)
+        while table[slot] != -1:
+            slot = (slot + 1) & (size - 1)
+        table[slot] = i
+        i += 1
+        while i < n and codes[i] == codes[i - 1]:
+            i += 1
+
+
+@inner
+def _bits(size):
+    """log2 of ``size``, a power of two."""
     bits = 0
     while (1 << bits) < size:
         bits += 1
-    i = 0
-    while i < n:
-        run = 1
-        while i + run < n and codes[i + run] == codes[i]:
-            run += 1
-        slot = _home_slot(codes[i], bits)
-        while table[slot, 0] != -1:
-            slot = (slot + 1) & (size - 1)
-        table[slot, 0] = codes[i]
-        table[slot, 1] = i * 32 + min(run, _PARENTS_PER_SEGMENT)
-        i += run
+    return bits
+
+
+@inner
+def _find_code(code, codes, table, bits):
+    """(first, stop) of the entries of ``code`` looked at (at most _PARENTS_PER_SEGMENT,
+    the biggest windows); (-1, -1) when no window has it."""
+    mask = table.shape[0] - 1
+    slot = _home_slot(code, bits)
+    while table[slot] != -1:
+        first = table[slot]
+        if codes[first] == code:
+            stop = first + 1
+            end = min(codes.shape[0], first + _PARENTS_PER_SEGMENT)
+            while stop < end and codes[stop] == code:
+                stop += 1
+            return first, stop
+        slot = (slot + 1) & mask
+    return -1, -1
 
 
 @inner
@@ -614,11 +639,11 @@ def _may_parent(parent, count, child, child_count):
 
 @inner
 def _add_candidates(read, first, last, window_at, max_shift, child, child_count, entries,
-                    table, segment, scan_codes, slot_of, candidates):
+                    codes, table, segment, scan_codes, slot_of, candidates):
     """Add the (parent, window start in ``read``) pairs whose segments occur in ``read``.
 
     Scans read positions first..last (those nearest ``window_at`` first), looks each
-    ``segment``-long piece up (``table``), and counts the pieces supporting each pair
+    ``segment``-long piece up (``codes``, ``table``), and counts the pieces supporting each pair
     whose start is at most ``max_shift`` from ``window_at``; at most _PARENTS_PER_SEGMENT
     parents per piece (the biggest), and only parents that ``_may_parent`` a window ``child`` of
     ``child_count`` reads.  ``entries`` rows are (parent, offset, parent count),
@@ -627,10 +652,7 @@ def _add_candidates(read, first, last, window_at, max_shift, child, child_count,
     Returns the number of candidates.
     """
     n_used = 0
-    size = table.shape[0]
-    bits = 0
-    while (1 << bits) < size:
-        bits += 1
+    bits = _bits(table.shape[0])
     mask = (1 << (2 * segment)) - 1
     rolling = 0
     valid_from = first
@@ -643,19 +665,16 @@ def _add_candidates(read, first, last, window_at, max_shift, child, child_count,
         begin = pos - segment + 1
         if begin >= first:
             scan_codes[begin - first] = rolling if begin >= valid_from else -1
-    for t in range(last - first + 1):  # each segment's run of entries (-1: none usable)
-        code = scan_codes[t]
+    for t in range(last - first + 1):  # each segment's run of entries (-1: none usable),
+        code = scan_codes[t]              # as first * 32 + its length
         if code < 0:
             continue
-        slot = _home_slot(code, bits)
-        while table[slot, 0] != -1 and table[slot, 0] != code:
-            slot = (slot + 1) & (size - 1)
-        run = table[slot, 1]
+        i, stop = _find_code(code, codes, table, bits)
         # a run whose biggest parent is too small is skipped whole; and these reads of
         # entries, independent of each other, are not waited for one by one below
-        i = run >> 5
-        if run == -1 or not _may_parent(entries[i, 0], entries[i, 2], child, child_count):
-            run = -1
+        run = -1
+        if i >= 0 and _may_parent(entries[i, 0], entries[i, 2], child, child_count):
+            run = i * 32 + stop - i
         scan_codes[t] = run
     inside = max(first, min(last, window_at))
     for step in range(last - first + 1):
@@ -724,10 +743,10 @@ def _select(candidates, n_used, by_support, wanted, tried, order):
 
 
 @inner
-def best_held_window(read, min_end, max_start, entries, table, segment, win_offset,
+def best_held_window(read, min_end, max_start, entries, codes, table, segment, win_offset,
                      win_width, win_arena, scan_codes, slot_of, candidates, tried, order,
                      masks):
-    """(row, edits) of the window of the index (``entries``, ``table``, ``segment``) that
+    """(row, edits) of the window of the index (``entries`` to ``segment``) that
     ``read`` holds with the fewest edits, at most MAX_EDITS, starting at ``max_start`` at
     most and ending at ``min_end`` at least; among equals, the one with the most reads.
     Row -1: none.  The scratch arrays come from ``held_window_scratch``.
@@ -738,7 +757,7 @@ def best_held_window(read, min_end, max_start, entries, table, segment, win_offs
     """
     length = read.shape[0]
     n_used = _add_candidates(read, 0, length - segment, length // 2, length, -1, np.int64(1),
-                             entries, table, segment, scan_codes, slot_of, candidates)
+                             entries, codes, table, segment, scan_codes, slot_of, candidates)
     for k in range(n_used):
         tried[k] = False
     n_order = _select(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried, order)
@@ -924,8 +943,8 @@ def _variant_candidates(child, shift, read, window_at, first, last, prefix, low,
 def _find_parents(children, child_reads, pace, max_edits, own_qualities, by_variants,
                   row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
                   kept_window, kept_count, row_profile, profiles, read_arena, qual_arena,
-                  indel_costs, scale, entries, table, segment, slots, keys, present, powers,
-                  parent_of, votes, scan_codes, child_buffer, parent_buffer, read_cost,
+                  indel_costs, scale, entries, codes, table, segment, slots, keys, present,
+                  powers, parent_of, votes, scan_codes, child_buffer, parent_buffer, read_cost,
                   no_cost, agree, worst, query_cost, cost, edits_table, tried, slot_of,
                   candidates, masks, order, prefix, low, rows, starts, subs):
     """Parent row (-1: none) of each window of ``children`` (each taken to hold
@@ -934,7 +953,7 @@ def _find_parents(children, child_reads, pace, max_edits, own_qualities, by_vari
     ``own_qualities``: see ``find_parents``), into ``parent_of``, given the sample's
     error rates (``indel_costs``, ``scale``:
     :func:`~vidjil_kernel.detect.error_rates.error_rates`).  The candidates come from
-    the index of the parents' ``segment``-long pieces (``entries``, ``table``) or, with
+    the index of the parents' ``segment``-long pieces (``entries`` to ``segment``) or, with
     ``by_variants``, from the windows the child's read holds a substitution or two away
     (:mod:`~vidjil_kernel.detect.variants`: ``slots`` to ``powers``), looked for from
     the child's window start outwards, a shift at a time, and tried before looking
@@ -973,7 +992,7 @@ def _find_parents(children, child_reads, pace, max_edits, own_qualities, by_vari
                     continue
             else:
                 n_used = _add_candidates(read, first, last, window_at, MAX_SHIFT, child,
-                                         row_count[child], entries, table, segment,
+                                         row_count[child], entries, codes, table, segment,
                                          scan_codes, slot_of, candidates)
             parent_of[child] = _try_candidates(
                 child, child_reads[child], pace, read, read_cost[:length], indel_costs,
@@ -1026,20 +1045,23 @@ def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
 class ParentIndex:
     """The ``segment``-long pieces of the windows that may be parents, for
     ``_add_candidates``: ``entries`` rows are (window, offset, its reads), biggest windows
-    first for each piece; ``table`` finds a piece's run of entries."""
+    first for each piece, ``codes`` their pieces' 2-bit codes (sorted); ``table`` finds
+    a piece's first entry (``_find_code``)."""
 
     entries: np.ndarray
+    codes: np.ndarray
     table: np.ndarray
     segment: int
 
     @staticmethod
     def none(segment: int = SEGMENT) -> ParentIndex:
         """An index of no window."""
-        return ParentIndex(np.zeros((0, 3), np.int32), np.full((2, 2), -1, np.int64), segment)
+        return ParentIndex(np.zeros((0, 3), np.int32), np.zeros(0, np.int64),
+                           np.full(2, -1, np.int32), segment)
 
     def arrays(self) -> tuple:
         """What the kernels take of it, in their argument order."""
-        return self.entries, self.table, self.segment
+        return self.entries, self.codes, self.table, self.segment
 
 
 def parent_index(table: WindowTable, parents: np.ndarray | None = None,
@@ -1071,9 +1093,9 @@ def parent_index(table: WindowTable, parents: np.ndarray | None = None,
     size = 2
     while size < 2 * distinct + 2:
         size *= 2
-    segment_table = np.full((size, 2), -1, np.int64)
+    segment_table = np.full(size, -1, np.int32)
     _segment_table(codes, segment_table)
-    return ParentIndex(entries, segment_table, segment)
+    return ParentIndex(entries, codes, segment_table, segment)
 
 
 def find_parents(table: WindowTable, index: ParentIndex | None = None,

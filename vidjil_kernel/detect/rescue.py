@@ -45,9 +45,9 @@ BEYOND_SIDE = 16
 
 
 @kernel
-def _rescue_batch(seq, offsets, strands, ends5, starts3, entries, table, segment, win_offset,
-                  win_width, win_arena, rows, oriented, scan_codes, slot_of, candidates, tried,
-                  order, masks):
+def _rescue_batch(seq, offsets, strands, ends5, starts3, entries, codes, table, segment,
+                  win_offset, win_width, win_arena, rows, oriented, scan_codes, slot_of,
+                  candidates, tried, order, masks):
     """Row of the window each read holds (-1: none) into ``rows``: on the read's strand
     (``strands``), reaching BEYOND_SIDE nt past its 5' side's end (``ends5``) or before
     its 3' side's start (``starts3``), whichever it has (the other is -1).
@@ -64,8 +64,8 @@ def _rescue_batch(seq, offsets, strands, ends5, starts3, entries, table, segment
                 seq[begin + length - 1 - i]]
         min_end = ends5[r] + BEYOND_SIDE if ends5[r] >= 0 else 0
         max_start = starts3[r] - BEYOND_SIDE if starts3[r] >= 0 else length
-        rows[r] = best_held_window(oriented[:length], min_end, max_start, entries, table,
-                                   segment, win_offset, win_width, win_arena, scan_codes,
+        rows[r] = best_held_window(oriented[:length], min_end, max_start, entries, codes,
+                                   table, segment, win_offset, win_width, win_arena, scan_codes,
                                    slot_of, candidates, tried, order, masks)[0]
 
 
@@ -118,8 +118,8 @@ class UnanalysedReads:
                 np.load(self._file, allow_pickle=False) for _ in range(3 + len(_KEPT_CALLS)))
             rows = np.empty(len(read_index), np.int64)
             longest = int(np.diff(offsets).max(initial=1))
-            _rescue_batch(seq, offsets, strands, ends5, starts3, index.entries, index.table,
-                          index.segment, table.win_offset, table.win_width, table.win_arena,
+            _rescue_batch(seq, offsets, strands, ends5, starts3, *index.arrays(),
+                          table.win_offset, table.win_width, table.win_arena,
                           rows, np.empty(longest, np.uint8), *held_window_scratch(longest))
             held = rows >= 0
             found.append((read_index[held], rows[held], strands[held] < 0,
