@@ -14,7 +14,7 @@ from test_detect_windows import W, add_reads, crowded_clones, random_dna
 
 from vidjil_kernel.detect import pipeline
 from vidjil_kernel.detect.error_rates import error_rates
-from vidjil_kernel.detect.merge import fold_parents
+from vidjil_kernel.detect.merge import CHILD_MARGIN, find_parents, fold_parents
 from vidjil_kernel.detect.pipeline import DetectOptions, Detector
 from vidjil_kernel.detect.run import analyse_file
 from vidjil_kernel.detect.windows import WindowTable
@@ -101,6 +101,47 @@ def test_a_read_that_looked_in_vain_for_its_window_looks_again_when_the_reads_do
     assert fold_parents(table, rates, 1.0, 19_999)[0].tolist() == []
     folded, into = fold_parents(table, rates, 1.0, 20_000)
     assert (folded.tolist(), into.tolist()) == ([rows[-1]], [rows[0]])
+
+
+def _shifted_errors() -> tuple[WindowTable, np.ndarray]:
+    """A clone of 1,000 250-nt reads (window at 100) and 41 reads of it with a substitution
+    at a Q10 base, windowed 20 nt before to 20 nt after its window; their rows."""
+    rng = random.Random(23)
+    molecule = random_dna(rng, 250)
+    reads = [(molecule, 1, 100, W)] * 1000
+    qualities = [np.full(250, 35) for _ in reads]
+    for shift in range(-20, 21):
+        read = list(molecule)
+        at = 100 + rng.randrange(W)
+        read[at] = "A" if read[at] != "A" else "C"
+        reads.append(("".join(read), 1, 100 + shift, W))
+        qualities.append(np.full(250, 35))
+        qualities[-1][at] = 10
+    table = WindowTable(True, W)
+    rows = add_reads(table, reads, quality=qualities)
+    return table, rows[1000:]
+
+
+@pytest.mark.parametrize("margin, same", [(CHILD_MARGIN, True), (CHILD_MARGIN - 4, False)])
+def test_a_read_narrowed_to_what_a_merge_reads_finds_the_parent_its_whole_read_does(
+        margin: int, same: bool) -> None:
+    """The reads of one-read windows that looked in vain are narrowed to their window and
+    CHILD_MARGIN nt each side (``WindowTable.narrow_reads``): their merge stays the same
+    for every window shift the merge looks at; a narrower margin loses the farthest."""
+    table, errors = _shifted_errors()
+    whole = find_parents(table)
+    assert (whole[errors] == 0).all()
+    lengths = table.kept_length[errors, 0].copy()
+    table.narrow_reads(errors, margin)
+    narrowed = table.kept_length[errors, 0]
+    assert (narrowed == W + 2 * margin).all() and (narrowed < lengths).all()
+    read, _, start = table.kept_reads(int(errors[0]))[0]
+    assert (start, table.window(int(errors[0]))) == (margin, read[start:start + W].tobytes())
+    assert (find_parents(table) == whole).all() == same
+    used = table.read_used
+    table.fold(np.zeros(0, np.int64), np.zeros(0, np.int64))  # compacts the arenas
+    assert table.read_used == used - int((lengths - narrowed).sum())
+    assert (find_parents(table) == whole).all() == same
 
 
 @pytest.fixture(scope="module")

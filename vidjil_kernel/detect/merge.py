@@ -67,6 +67,9 @@ MIN_OVERLAP = 36
 #: margin byte around a consensus: matches no base
 PAD = 0
 MAX_SHIFT = 20
+#: bases of a child's read beyond its window that its merge reads: the parent's window
+#: shifted by up to MAX_SHIFT, and the band of an alignment to it
+CHILD_MARGIN = MAX_SHIFT + MAX_EDITS
 ALPHA = 1e-4
 #: error probability of a base without quality (FASTA)
 DEFAULT_ERROR = 0.005

@@ -30,7 +30,13 @@ from vidjil_kernel.detect.consensus import clone_reads, consensus, other_windows
 from vidjil_kernel.detect.diversity import diversity
 from vidjil_kernel.detect.error_rates import error_rates
 from vidjil_kernel.detect.index import KmerIndex, build_index
-from vidjil_kernel.detect.merge import find_parents, fold_parents, parent_index, resolve_roots
+from vidjil_kernel.detect.merge import (
+    CHILD_MARGIN,
+    find_parents,
+    fold_parents,
+    parent_index,
+    resolve_roots,
+)
 from vidjil_kernel.detect.rescue import Rescued, UnanalysedReads
 from vidjil_kernel.detect.windows import WindowTable
 from vidjil_kernel.germline import Preset
@@ -221,12 +227,18 @@ class _Pass:
         """Fold the windows that errors made so far into their clones' windows.
 
         The sample's error rates are measured once, on the first table folded: the
-        windows folded are the errors these rates are measured on.
+        windows folded are the errors these rates are measured on.  The windows of one
+        read that looked for a parent in vain keep only what a merge reads of their read
+        (``WindowTable.narrow_reads``): they are about one per 200 reads of a polyclonal
+        sample, and their whole reads were most of the table of 20M reads.
         """
         table = self.table
         if self.rates is None:
             self.rates = error_rates(table)
-        new_of_old = table.fold(*fold_parents(table, self.rates, share, self.state.reads))
+        folded = fold_parents(table, self.rates, share, self.state.reads)
+        looked_in_vain = table.row_looked[:table.n_rows] == self.state.reads
+        table.narrow_reads(np.flatnonzero(looked_in_vain & (table.reads() == 1)), CHILD_MARGIN)
+        new_of_old = table.fold(*folded)
         self.folds += 1
         if self.per_read is not None:
             new_of_old = new_of_old.astype(np.int32)

@@ -377,6 +377,29 @@ class WindowTable:
         rehash(self.keys, self.n_rows, self.slots)
         return new_of_old
 
+    def narrow_reads(self, rows: np.ndarray, margin: int) -> None:
+        """Keep of the kept reads of ``rows`` only the bases a merge reads: their window
+        and ``margin`` bases on each side, on the right of the widest window of the table
+        (a parent's may be wider); the others are dropped at the next compaction.
+
+        For the windows of one read that a fold could not place, whose reads grow the
+        table with the reads of the input: a read kept only as an error candidate
+        needs no more (a window that gets more reads keeps them whole).
+        """
+        n = self.n_rows
+        widest = int(self.win_width[:n].max(initial=0))
+        kept = np.arange(READS_KEPT) < self.kept_count[rows, None]
+        which, slot = np.nonzero(kept)
+        row_of = rows[which]
+        start = self.kept_window[row_of, slot].astype(np.int64)
+        length = self.kept_length[row_of, slot].astype(np.int64)
+        cut = np.maximum(start - margin, 0)
+        end = np.minimum(length, start + np.maximum(widest, self.win_width[row_of]) + margin)
+        self.kept_offset[row_of, slot] += cut
+        self.kept_window[row_of, slot] = start - cut
+        self.kept_length[row_of, slot] = end - cut
+        self.kept_score[row_of, slot] = end - cut - self.win_width[row_of]
+
     def window(self, row: int) -> bytes:
         offset = self.win_offset[row]
         return self.win_arena[offset:offset + self.win_width[row]].tobytes()
