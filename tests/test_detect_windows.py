@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from vidjil_kernel.detect import error_rates
+from vidjil_kernel.detect import merge as merge_module
 from vidjil_kernel.detect.consensus import clone_reads, consensus, other_windows
 from vidjil_kernel.detect.diversity import diversity
 from vidjil_kernel.detect.merge import find_parents, resolve_roots
@@ -129,13 +130,16 @@ def test_a_read_with_two_errors_that_leave_no_segment_of_its_window_intact_merge
     assert roots[rows[-1]] == roots[rows[0]]
 
 
+@pytest.mark.parametrize("part", [merge_module.AMONG_SINGLES_PART, 2])
 @pytest.mark.parametrize("variant_quality, joins", [(30, True), (40, False)])
 def test_a_small_clone_whose_reads_all_have_windows_of_their_own_is_one_clone(
-        variant_quality: int, joins: bool) -> None:
+        variant_quality: int, joins: bool, part: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Five reads of a clone with their windows at five places, and three with one
     substitution each in their window (read at Q30, like the rest), none seen twice: one
     clone.  A read with a substitution read at Q40 is another clone (errors there are
-    too rare for one read of the clone to make it), as is another clone's read."""
+    too rare for one read of the clone to make it), as is another clone's read.  The
+    same when the windows of one read are indexed two at a time (``AMONG_SINGLES_PART``)."""
+    monkeypatch.setattr(merge_module, "AMONG_SINGLES_PART", part)
     rng = random.Random(6)
     molecule = random_dna(rng, 140)
 

@@ -92,6 +92,9 @@ _TRIES_BIGGEST = 2
 #: then the biggest candidates left are looked at for _TRIES_BIGGEST more that are a few
 #: substitutions from the child, among this many
 _SCAN_BIGGEST = 16
+#: windows of one read indexed at a time when they look for a parent among themselves
+#: (their index takes ~1 KB a window: 146,000 of them are left by 20M polyclonal reads)
+AMONG_SINGLES_PART = 1 << 16
 #: windows a substitution or two away looked at per window of one read left alone
 _VARIANTS = 64
 #: a window is folded mid-input as if it held this many times its reads when the share
@@ -1112,20 +1115,22 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None,
     the reads of a small clone may each have their window somewhere else (errors near
     the V end or the J start move it, errors inside it change it), and none of these
     windows is seen twice; merged into the first one (as big) that is a (shifted) copy
-    of them, exact or one likely error away, they make one clone instead of one per
-    read (on a simulated diagnosis sample, 675 fewer clones, 37 reads more in a clone
-    of another: clones held at least half 99.78% -> 99.89%).  Last, the windows of one
-    read still alone (no parent, no child) look among the windows of FINE_PARENT_READS
-    reads or more by shorter pieces: two errors in a window, one in each half less than
-    SEGMENT apart, leave none of its SEGMENT-long pieces intact (a clone of 678 reads
-    without qualities lost 2% of them so).  Their substitutions are priced by their own
-    read's qualities, not the parent's reads': a read alone, with errors at the bases it
-    reads badly, is its clone's (with 400-nt reads, whose ends are read at Q2-Q20, the
-    biggest clones lost 4-6% of their reads as one-read clones of 3-5 errors each).  Not
-    before: the reads of a small clone next to a big one, read badly at the base where
-    they differ from it, would join the big one rather than one another.  Last of all,
-    the windows of one read still without a parent look for the windows of two reads or
-    more that their read holds a substitution or two away, found whole by their hash
+    of them, exact or one likely error away, they make one clone instead of one per read
+    (on a simulated diagnosis sample, 675 fewer clones, 37 reads more in a clone of
+    another: clones held at least half 99.78% -> 99.89%); they are indexed
+    AMONG_SINGLES_PART at a time, a window taking its parent in the first part that
+    explains it.  Last, the windows of one read still alone (no parent, no child) look
+    among the windows of FINE_PARENT_READS reads or more by shorter pieces: two errors
+    in a window, one in each half less than SEGMENT apart, leave none of its
+    SEGMENT-long pieces intact (a clone of 678 reads without qualities lost 2% of them
+    so).  Their substitutions are priced by their own read's qualities, not the parent's
+    reads': a read alone, with errors at the bases it reads badly, is its clone's (with
+    400-nt reads, whose ends are read at Q2-Q20, the biggest clones lost 4-6% of their
+    reads as one-read clones of 3-5 errors each).  Not before: the reads of a small clone
+    next to a big one, read badly at the base where they differ from it, would join the
+    big one rather than one another.  Last of all, the windows of one read still without
+    a parent look for the windows of two reads or more that their read holds a
+    substitution or two away, found whole by their hash
     (:mod:`~vidjil_kernel.detect.variants`): an error in the unique bases of a junction
     leaves intact only pieces that the clones of the same V end and J start share, and
     the index keeps the biggest windows of a piece (on 1M simulated polyclonal reads,
@@ -1157,11 +1162,14 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None,
                   *no_variants.arrays(), *scratch)
     del index  # freed here unless the caller keeps it
     singles = looking[(parent_of[looking] < 0) & (row_count[looking] == 1)]
-    if among_singles:
-        among = parent_index(table, singles)
-        _find_parents(singles, reads, pace, 1, False, False, *windows, *among.arrays(),
-                      *no_variants.arrays(), *scratch)
-        del among  # the merge's peak memory: one index at a time beside the caller's
+    if among_singles:  # a part of them at a time: their index is the merge's peak memory
+        for first in range(0, len(singles), AMONG_SINGLES_PART):
+            among = parent_index(table, singles[first:first + AMONG_SINGLES_PART])
+            waiting = singles[first + 1:]  # a window as big as its parent comes after it
+            waiting = waiting[parent_of[waiting] < 0]
+            _find_parents(waiting, reads, pace, 1, False, False, *windows, *among.arrays(),
+                          *no_variants.arrays(), *scratch)
+            del among
     has_child = np.zeros(n_rows, np.bool_)
     has_child[parent_of[parent_of >= 0]] = True
     alone = singles[(parent_of[singles] < 0) & ~has_child[singles]]

@@ -229,8 +229,8 @@ class _Pass:
         The sample's error rates are measured once, on the first table folded: the
         windows folded are the errors these rates are measured on.  The windows of one
         read that looked for a parent in vain keep only what a merge reads of their read
-        (``WindowTable.narrow_reads``): they are about one per 200 reads of a polyclonal
-        sample, and their whole reads were most of the table of 20M reads.
+        (``WindowTable.narrow_reads``): a fold of 20M polyclonal reads leaves one per
+        140 reads read, and their whole reads were more than a quarter of the table.
         """
         table = self.table
         if self.rates is None:
