@@ -649,12 +649,13 @@ def _add_candidates(read, first, last, window_at, max_shift, child, child_count,
     """Add the (parent, window start in ``read``) pairs whose segments occur in ``read``.
 
     Scans read positions first..last (those nearest ``window_at`` first), looks each
-    ``segment``-long piece up (``codes``, ``table``), and counts the pieces supporting each pair
-    whose start is at most ``max_shift`` from ``window_at``; at most _PARENTS_PER_SEGMENT
-    parents per piece (the biggest), and only parents that ``_may_parent`` a window ``child`` of
-    ``child_count`` reads.  ``entries`` rows are (parent, offset, parent count),
-    biggest parents first for each segment.  Candidates are rows of ``candidates``
-    (parent, start, support, parent count, slot in ``slot_of``, the hash of the pairs).
+    ``segment``-long piece up (``codes``, ``table``), and counts the pieces supporting each
+    pair whose start is at most ``max_shift`` from ``window_at``; at most
+    _PARENTS_PER_SEGMENT parents per piece (the biggest), and only parents that
+    ``_may_parent`` a window ``child`` of ``child_count`` reads.  ``entries`` rows are
+    (parent, offset, parent count), biggest parents first for each segment.  Candidates
+    are rows of ``candidates`` (parent, start, support, parent count, slot in
+    ``slot_of``, the hash of the pairs).
     Returns the number of candidates.
     """
     n_used = 0
@@ -671,8 +672,9 @@ def _add_candidates(read, first, last, window_at, max_shift, child, child_count,
         begin = pos - segment + 1
         if begin >= first:
             scan_codes[begin - first] = rolling if begin >= valid_from else -1
-    for t in range(last - first + 1):  # each segment's run of entries (-1: none usable),
-        code = scan_codes[t]              # as first * 32 + its length
+    # each segment's run of entries, as first * 32 + its length (-1: none usable)
+    for t in range(last - first + 1):
+        code = scan_codes[t]
         if code < 0:
             continue
         i, stop = _find_code(code, codes, table, bits)
