@@ -150,6 +150,44 @@ def sample(tmp_path_factory: pytest.TempPathFactory, germline_dir: Path):
                     tmp_path_factory.mktemp("fold"))
 
 
+def test_a_window_folded_into_none_is_forgotten_with_its_reads() -> None:
+    rng = random.Random(4)
+    table = WindowTable(True, W)
+    windows = [random_dna(rng, W) for _ in range(4)]
+    add_reads(table, [(window, 1, 0, W) for window in windows for _ in range(3)])
+    new_of_old = table.fold(np.array([1, 2]), np.array([-1, 0]))
+    assert new_of_old.tolist() == [0, -1, 0, 1]
+    assert table.reads().tolist() == [6, 3]
+    assert [table.window(row).decode() for row in range(2)] == [windows[0], windows[3]]
+
+
+@pytest.mark.germline
+def test_a_table_over_its_budget_after_a_fold_settles_its_oldest_lonely_windows(
+        sample, germline_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Left over SETTLE_AT by a fold, the table counts its oldest windows of one read
+    that looked in vain as clones of one read and forgets them: it stays within its
+    budget, the clones are found with their reads, and the diversity indices count the
+    forgotten ones.  A run with per-read calls keeps every window."""
+    preset = load_preset("homo-sapiens", germline_dir)
+    options = DetectOptions(batch_reads=2000)
+    whole = Detector(preset, options).run(str(sample.reads))
+    monkeypatch.setattr(pipeline, "TABLE_BUDGET", 1)  # a fold as soon as it has grown
+    budget = Detector(preset, options).run(str(sample.reads)).table.footprint() * 3 // 4
+    monkeypatch.setattr(pipeline, "SETTLE_AT", budget)
+    monkeypatch.setattr(pipeline, "SETTLE_TO", budget * 3 // 4)
+    settled = Detector(preset, options).run(str(sample.reads))
+    assert settled.table.footprint() <= budget
+    assert any("counted as clones of one read" in line for line in settled.result.log)
+    top = {c.id: c.reads for c in whole.result.clones[:20]}
+    assert {c.id: c.reads for c in settled.result.clones[:20]} == pytest.approx(top, rel=0.03)
+    assert settled.result.analysed_reads == pytest.approx(whole.result.analysed_reads, rel=1e-3)
+    assert settled.result.diversity["all"].shannon == pytest.approx(
+        whole.result.diversity["all"].shannon, rel=0.02)
+    kept = Detector(preset, options).run(str(sample.reads), per_read=lambda calls: None)
+    assert not any("counted as clones of one read" in line for line in kept.result.log)
+    assert kept.table.footprint() > budget
+
+
 def _clones_of_reads(run: pipeline.DetectionRun, assignments: list) -> dict[str, str]:
     """Each analysed read's clone (its window), from the per-read calls of a run."""
     clone_of = {}

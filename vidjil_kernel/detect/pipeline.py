@@ -54,6 +54,11 @@ UNKNOWN_READS = 1_000_000
 #: is folded).
 TABLE_BUDGET = 256 << 20
 FOLD_GROWTH = 1.3
+#: a table still holding more than SETTLE_AT after a fold gives up its oldest windows of
+#: one read that looked for a parent in vain, counted as clones of one read, until it holds
+#: SETTLE_TO (``_Pass._settle``)
+SETTLE_AT = TABLE_BUDGET * 11 // 16
+SETTLE_TO = TABLE_BUDGET * 5 // 8
 
 
 @dataclass
@@ -191,6 +196,10 @@ class _Pass:
         self.fold_at = TABLE_BUDGET * 3 // 4
         self.rates: tuple[np.ndarray, float] | None = None  # measured at the first fold
         self.folds = 0
+        # windows of one read counted as clones of one read and forgotten, by system (not
+        # when per-read calls need every window, nor when such clones are reported)
+        self.settled = np.zeros(len(detector.systems), np.int64)
+        self.settles = per_read is None and detector.options.min_reads > 1
         # for per-read calls only: as many maps as folds, each as long as the table then
         self.row_maps: list[np.ndarray] = []
 
@@ -243,7 +252,27 @@ class _Pass:
         if self.per_read is not None:
             new_of_old = new_of_old.astype(np.int32)
             self.row_maps = [new_of_old[old] for old in self.row_maps] + [new_of_old]
+        if self.settles and table.footprint() > SETTLE_AT:
+            self._settle(table)
         self.fold_at = max(TABLE_BUDGET // 2, FOLD_GROWTH * table.footprint())
+
+    def _settle(self, table: WindowTable) -> None:
+        """Count the oldest windows of one read that looked for a parent in vain as clones
+        of one read, and forget them, until the table holds SETTLE_TO.
+
+        What keeps the memory bounded whatever the input's size: these windows are about
+        one per 200 reads of a polyclonal sample, reads whose errors no merge explains,
+        and they would otherwise stay to the end (500 bytes each).  The price: such a
+        window is not compared at the end (a third of them join their clone then), and
+        a later read of it makes a new window (a small clone's first read is lost to it).
+        """
+        n = table.n_rows
+        lonely = np.flatnonzero((table.reads() == 1) & (table.row_looked[:n] > 0))
+        excess = table.footprint() - SETTLE_TO
+        settled = lonely[:int(np.searchsorted(np.cumsum(table.row_bytes(lonely)), excess)) + 1]
+        systems = self.detector.system_of_rec[table.row_rec[settled]]
+        self.settled += np.bincount(systems, minlength=len(self.settled))
+        table.fold(settled, np.full(len(settled), -1, np.int64))
 
     def finish(self, source: str | os.PathLike, commandline: str | None) -> DetectionRun:
         detector = self.detector
@@ -257,7 +286,13 @@ class _Pass:
             self._fold(1.0)
         roots, rescued = self._merge(table)
         result, clone_rows = detector._result(source, table, roots, self.reasons,
-                                              self.by_system, self.state, commandline)
+                                              self.by_system, self.settled, self.state,
+                                              commandline)
+        if self.settled.any():
+            result.log.append(
+                f"{int(self.settled.sum()):,} windows of one read that no merge explained "
+                "counted as clones of one read before the end, the window table outgrowing "
+                "its memory budget")
         if rescued is not None and len(rescued.rows):
             result.log.append(f"{len(rescued.rows):,} reads with a significant V or J side "
                               "only, holding the window of a clone: counted in it")
@@ -466,19 +501,23 @@ class Detector:
         return float(UNKNOWN_READS) if expected is None else max(expected, reader.records_read)
 
     def _result(self, source: str | os.PathLike, table: WindowTable, roots: np.ndarray,
-                reasons: np.ndarray, by_system: np.ndarray, state: Progress,
-                commandline: str | None) -> tuple[SampleResult, list[int]]:
+                reasons: np.ndarray, by_system: np.ndarray, settled: np.ndarray,
+                state: Progress, commandline: str | None) -> tuple[SampleResult, list[int]]:
+        """The sample's result, and the window (row) of each of its clones; ``settled``:
+        the clones of one read not in ``table`` (``_Pass._settle``), by system."""
         n = table.n_rows
         counts = np.bincount(roots, weights=table.reads(), minlength=n).astype(np.int64)
         lengths = np.bincount(roots, weights=table.row_length_sum[:n], minlength=n)
         clone_rows = np.flatnonzero(counts)
         clone_rows = clone_rows[np.lexsort((clone_rows, -counts[clone_rows]))]
         system_of_row = self.system_of_rec[table.row_rec[:n]] if n else np.zeros(0, np.int64)
-        diversities = {"all": diversity(counts[clone_rows])}
+        diversities = {"all": diversity(np.concatenate([counts[clone_rows],
+                                                        np.ones(settled.sum(), np.int64)]))}
         for s, name in enumerate(self.systems):
             in_system = clone_rows[system_of_row[clone_rows] == s]
-            if len(in_system):
-                diversities[name] = diversity(counts[in_system])
+            if len(in_system) or settled[s]:
+                diversities[name] = diversity(np.concatenate([counts[in_system],
+                                                              np.ones(settled[s], np.int64)]))
         best_e = np.full(n, np.inf)
         np.minimum.at(best_e, roots, table.row_best_e[:n])
         reported = clone_rows[counts[clone_rows] >= self.options.min_reads]  # a prefix

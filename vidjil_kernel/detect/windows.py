@@ -341,23 +341,32 @@ class WindowTable:
         return (self.n_rows * _ROW_BYTES + self.slots.nbytes + self.win_used + arenas
                 + self.n_profiles * self.profiles.shape[1] * self.profiles.itemsize)
 
+    def row_bytes(self, rows: np.ndarray) -> np.ndarray:
+        """Bytes of the table each of ``rows`` takes: its row, its window, its kept reads."""
+        kept = np.arange(READS_KEPT) < self.kept_count[rows, None]
+        read_bytes = np.where(kept, self.kept_length[rows], 0).sum(axis=1)
+        return _ROW_BYTES + self.win_width[rows] + read_bytes * (2 if self.has_qual else 1)
+
     def fold(self, dropped: np.ndarray, into: np.ndarray) -> np.ndarray:
-        """Fold the windows ``dropped`` (rows) into ``into`` (rows, not dropped): their reads
-        count in those windows' clones (``row_folded``, summed lengths, reverse reads, best
-        e-value) and they are forgotten, with their kept reads and error profiles; the rows
-        left are renumbered in order.  Returns each old row's new row (a dropped one's:
-        the window it was folded into's).
+        """Fold the windows ``dropped`` (rows) into ``into`` (rows, not dropped; -1: into
+        none): their reads count in those windows' clones (``row_folded``, summed lengths,
+        reverse reads, best e-value) and they are forgotten, with their kept reads and
+        error profiles; the rows left are renumbered in order.  Returns each old row's new
+        row (a dropped one's: the window it was folded into's, or -1).
         """
         n = self.n_rows
-        np.add.at(self.row_folded, into, self.row_count[dropped] + self.row_folded[dropped])
-        np.add.at(self.row_length_sum, into, self.row_length_sum[dropped])
-        np.add.at(self.row_reverse, into, self.row_reverse[dropped])
-        np.minimum.at(self.row_best_e, into, self.row_best_e[dropped])
+        to = into >= 0
+        dropped_to, into_to = dropped[to], into[to]
+        np.add.at(self.row_folded, into_to,
+                  self.row_count[dropped_to] + self.row_folded[dropped_to])
+        np.add.at(self.row_length_sum, into_to, self.row_length_sum[dropped_to])
+        np.add.at(self.row_reverse, into_to, self.row_reverse[dropped_to])
+        np.minimum.at(self.row_best_e, into_to, self.row_best_e[dropped_to])
         keep = np.ones(n, np.bool_)
         keep[dropped] = False
         kept = np.flatnonzero(keep)
         new_of_old = np.cumsum(keep) - 1
-        new_of_old[dropped] = new_of_old[into]
+        new_of_old[dropped] = np.where(to, new_of_old[np.maximum(into, 0)], -1)
         self.win_used = _pack_windows(kept, self.win_offset, self.win_width, self.win_arena)
         for name in _ROW_ARRAYS:
             array = getattr(self, name)
