@@ -6,7 +6,8 @@ reads plus the window table, which grows with the number of distinct windows, a 
 more every hundred reads as sequencing errors make them.  When the table would hold
 more than TABLE_BUDGET by the end of the input, these windows are folded into their
 clones' (``WindowTable.fold``) as the reads come: the table grows with the clones, not
-with the reads.
+with the reads; and when a fold leaves it over SETTLE_AT, its oldest windows of one read
+that no merge explains are counted as clones of one read (``_Pass._settle``).
 """
 
 from __future__ import annotations
