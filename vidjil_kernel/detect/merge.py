@@ -805,7 +805,7 @@ def held_window_scratch(longest: int) -> tuple[np.ndarray, ...]:
 
 
 @inner
-def _try_candidates(child, child_reads, pace, read, read_cost, indel_costs, scale,
+def _try_candidates(child, child_reads, pace, read, read_cost, costed, indel_costs, scale,
                     window_at, max_edits, own_qualities, n_used,
                     candidates, row_count, win_offset, win_width, win_arena, kept_offset,
                     kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
@@ -828,7 +828,8 @@ def _try_candidates(child, child_reads, pace, read, read_cost, indel_costs, scal
     homopolymers of Ion Torrent explained 13 more clones of >= 5 reads of a 1M-read
     sample as errors of a bigger one (4 with substitutions only).
     ``read_cost`` receives the child's substitution costs when an alignment first
-    needs them; with ``own_qualities``, they alone price a substitution.  The child is
+    needs them (holds them already when ``costed``); with ``own_qualities``, they alone
+    price a substitution.  The child is
     taken to hold ``child_reads`` reads, and the parent ``pace`` times its count (1, or
     what both would reach by the end of the input: ``fold_parents``).
     """
@@ -837,7 +838,6 @@ def _try_candidates(child, child_reads, pace, read, read_cost, indel_costs, scal
     child_width = win_width[child]
     child_window = win_arena[win_offset[child]:win_offset[child] + child_width]
     log_alpha = math.log(ALPHA)
-    costed = False
     n_order = _select(candidates, n_used, np.bool_(True), np.int64(_TRIES), tried, order)
     scan = _TRIES + _TRIES_BIGGEST
     reached = 0
@@ -983,7 +983,7 @@ def _find_parents(children, child_reads, pace, max_edits, own_qualities, by_vari
             first = max(MAX_EDITS, window_at - MAX_SHIFT)
             last = min(length - MAX_EDITS - win_width[child], window_at + MAX_SHIFT)
             rounds = MAX_SHIFT + 1 if first <= last else 0
-            if rounds:
+            if rounds:  # _try_candidates takes these costs as they are
                 _child_cost(child, row_count, row_profile, profiles, scale, win_width,
                             kept_offset, kept_length, kept_window, kept_count, read_arena,
                             qual_arena, read, window_at, query_cost.shape[0], agree, worst,
@@ -1003,12 +1003,12 @@ def _find_parents(children, child_reads, pace, max_edits, own_qualities, by_vari
                                          row_count[child], entries, codes, table, segment,
                                          scan_codes, slot_of, candidates)
             parent_of[child] = _try_candidates(
-                child, child_reads[child], pace, read, read_cost[:length], indel_costs,
-                scale, window_at, max_edits, own_qualities, n_used, candidates, row_count,
-                win_offset, win_width, win_arena, kept_offset, kept_length, kept_window,
-                kept_count, row_profile, profiles, read_arena, qual_arena, votes, agree,
-                worst, cost, edits_table, tried, parent_buffer, no_cost, query_cost, masks,
-                order)
+                child, child_reads[child], pace, read, read_cost[:length], by_variants,
+                indel_costs, scale, window_at, max_edits, own_qualities, n_used, candidates,
+                row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
+                kept_window, kept_count, row_profile, profiles, read_arena, qual_arena, votes,
+                agree, worst, cost, edits_table, tried, parent_buffer, no_cost, query_cost,
+                masks, order)
             if not by_variants:
                 for k in range(n_used):  # clean for the next child, and the next call
                     slot_of[candidates[k, _SLOT]] = -1
