@@ -85,6 +85,23 @@ def test_a_window_is_folded_when_the_reads_it_would_reach_are_errors(
     assert (rows.tolist(), into.tolist()) == (([1], [0]) if folded else ([], []))
 
 
+@pytest.mark.parametrize("folded_reads, merged", [(0, True), (5, False)])
+def test_a_window_tested_as_errors_counts_the_reads_folded_into_it(folded_reads: int,
+                                                                   merged: bool) -> None:
+    """A read one substitution from a 40-read clone is plausible as its error; with the
+    five reads of its shifted copy folded into its window, six reads are another clone."""
+    rng = random.Random(9)
+    molecule = random_dna(rng, 140)
+    variant = molecule[:60] + ("A" if molecule[60] != "A" else "C") + molecule[61:]
+    table = WindowTable(True, W)
+    rows = add_reads(table, [(molecule, 1, 40, W)] * 40 + [(variant, 1, 40, W)]
+                     + [(variant, 1, 42, W)] * folded_reads, quality=30)
+    if folded_reads:
+        table.fold(rows[-1:], rows[40:41])
+    assert int(table.reads()[rows[40]]) == 1 + folded_reads
+    assert (find_parents(table)[rows[40]] == rows[0]) == merged
+
+
 def test_a_read_that_looked_in_vain_for_its_window_looks_again_when_the_reads_double(
         ) -> None:
     """The crowded read (``crowded_clones``), found only by the windows a substitution

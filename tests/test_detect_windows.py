@@ -116,6 +116,25 @@ def test_errors_merge_into_their_clone_but_real_variants_do_not() -> None:
     assert roots[rows[-1]] != roots[rows[0]]
 
 
+@pytest.mark.parametrize("parent_reads, merged", [(40, False), (1000, True)])
+def test_a_small_clone_a_substitution_from_a_bigger_one_with_its_reads_in_shifted_windows(
+        parent_reads: int, merged: bool) -> None:
+    """Five reads one substitution from a clone, each in a window of its own (shifted by
+    -2..+3 nt), all read at Q30: each alone is plausible as an error of a 40-read clone,
+    five together are not (another clone); of a 1000-read clone, they are its errors."""
+    rng = random.Random(12)
+    molecule = random_dna(rng, 140)
+    at = 60
+    variant = molecule[:at] + ("A" if molecule[at] != "A" else "C") + molecule[at + 1:]
+    reads = [(molecule, 1, 40, W)] * parent_reads + [(variant, 1, 40 + shift, W)
+                                                     for shift in (-2, -1, 1, 2, 3)]
+    table = WindowTable(True, W)
+    rows = add_reads(table, reads, quality=30)
+    roots = merge(table)
+    assert len({roots[row] for row in rows[parent_reads:]}) == 1
+    assert (roots[rows[-1]] == roots[rows[0]]) == merged
+
+
 def test_a_read_with_two_errors_that_leave_no_segment_of_its_window_intact_merges() -> None:
     """Errors at window positions 16 and 37 leave no 24-nt piece intact: the read's parent
     is found by shorter pieces among the windows of FINE_PARENT_READS reads or more."""

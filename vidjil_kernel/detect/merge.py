@@ -48,6 +48,7 @@ from vidjil_kernel.detect.variants import (
     MAX_SUBSTITUTIONS,
     VariantIndex,
     stretch_hashes,
+    stretch_key,
     variant_index,
     variant_windows,
     worst_bases,
@@ -71,6 +72,12 @@ MAX_SHIFT = 20
 #: shifted by up to MAX_SHIFT, and the band of an alignment to it
 CHILD_MARGIN = MAX_SHIFT + MAX_EDITS
 ALPHA = 1e-4
+#: the reads of a variant of a window, in all its windows, vary from one variant to
+#: another more than by chance (``_variants_of_their_own``): on the 1M-read simulated
+#: diagnosis sample, 326 of its 97,520 variants fail the test at the lambda their parent's
+#: qualities give (9,318 reads of errors taken from their clones), 28 at 8 times it (6
+#: of them another clone, 61 reads of errors)
+VARIANT_SLACK = 8.0
 #: error probability of a base without quality (FASTA)
 DEFAULT_ERROR = 0.005
 #: another clone differs from the parent outside the windows at this many bases or more
@@ -83,6 +90,8 @@ ERROR_SLACK = 2.0
 _COST_DEFAULT_ERROR = -math.log(DEFAULT_ERROR / 3.0)
 #: parents taken per segment (the biggest ones)
 _PARENTS_PER_SEGMENT = 16
+#: the polynomial of the hash that names a child's errors (``_substitutions_key``)
+_KEY_BASE = np.uint64(0x100000001B3)
 #: distinct (parent, position) candidates per child, and the hash slots counting them
 _MAX_CANDIDATES = 512
 _CANDIDATE_SLOTS = 2048
@@ -281,6 +290,20 @@ def _align_log_lambda(query, query_cost, read, read_cost, indel_costs, start, ba
         if above_cost[k] < above_cost[end]:
             end = k
     return above_edits[end], -above_cost[end]
+
+
+@inner
+def _substitutions_key(parent, parent_at, child, child_at, length, first):
+    """Hash of the bases where ``child[child_at:]`` differs from ``parent[parent_at:]``
+    over ``length`` bases, with their positions counted from ``first``, and how many."""
+    key = np.uint64(0)
+    differ = 0
+    for i in range(length):
+        base = child[child_at + i]
+        if base != parent[parent_at + i]:
+            differ += 1
+            key = key * _KEY_BASE + np.uint64(8 * (first + i) + NUCLEOTIDE_CODE[base])
+    return key, differ
 
 
 @inner
@@ -810,7 +833,8 @@ def _try_candidates(child, child_reads, pace, read, read_cost, costed, indel_cos
                     candidates, row_count, win_offset, win_width, win_arena, kept_offset,
                     kept_length, kept_window, kept_count, row_profile, profiles, read_arena,
                     qual_arena, scratch, agree, worst, cost, edits_table, tried,
-                    parent_buffer, no_cost, query_cost, masks, order):
+                    parent_buffer, no_cost, query_cost, masks, order, variant_key,
+                    variant_lambda):
     """The first candidate explaining the child as errors (-1: none): the child's window
     is at most ``max_edits`` likely errors from the candidate's and, when the child has more
     reads than these errors would give, its reads are like the candidate's outside the
@@ -832,6 +856,11 @@ def _try_candidates(child, child_reads, pace, read, read_cost, costed, indel_cos
     price a substitution.  The child is
     taken to hold ``child_reads`` reads, and the parent ``pace`` times its count (1, or
     what both would reach by the end of the input: ``fold_parents``).
+    When the candidate explains the child with errors, ``variant_lambda[child]`` (else 0)
+    is the child's reads the candidate's errors would give and ``variant_key[child]``
+    names the errors: a hash of the substitutions at the candidate's window positions
+    or, with indels, of the read's bases around the candidate's window (the same for
+    every window of a variant, whatever its shift: ``_variants_of_their_own``).
     """
     for k in range(n_used):
         tried[k] = False
@@ -917,6 +946,19 @@ def _try_candidates(child, child_reads, pace, read, read_cost, costed, indel_cos
                 kept_window, kept_count, read_arena, qual_arena, scale, scratch,
                 parent_buffer):
             continue
+        if expected > 0.0:
+            if inside:
+                key, substitutions = _substitutions_key(window, 0, read, start, width, 0)
+            else:
+                key, substitutions = _substitutions_key(text, parent_window_at + first,
+                                                        child_window, first - shift,
+                                                        last - first, first)
+            usable = substitutions == edits
+            if not usable and inside:  # indels: the read's bases around the parent's window
+                key, usable = stretch_key(read, start - MAX_EDITS, start + width + MAX_EDITS)
+            if usable:
+                variant_key[child] = key
+                variant_lambda[child] = expected
         return parent
     return -1
 
@@ -952,9 +994,10 @@ def _find_parents(children, child_reads, pace, max_edits, own_qualities, by_vari
                   row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
                   kept_window, kept_count, row_profile, profiles, read_arena, qual_arena,
                   indel_costs, scale, entries, codes, table, segment, slots, keys, present,
-                  powers, parent_of, votes, scan_codes, child_buffer, parent_buffer, read_cost,
-                  no_cost, agree, worst, query_cost, cost, edits_table, tried, slot_of,
-                  candidates, masks, order, prefix, low, rows, starts, subs):
+                  powers, parent_of, variant_key, variant_lambda, votes, scan_codes,
+                  child_buffer, parent_buffer, read_cost, no_cost, agree, worst, query_cost,
+                  cost, edits_table, tried, slot_of, candidates, masks, order, prefix, low,
+                  rows, starts, subs):
     """Parent row (-1: none) of each window of ``children`` (each taken to hold
     ``child_reads[child]`` reads, a parent ``pace`` times its count), at most
     ``max_edits`` away (substitutions priced by the child's read alone with
@@ -966,7 +1009,8 @@ def _find_parents(children, child_reads, pace, max_edits, own_qualities, by_vari
     (:mod:`~vidjil_kernel.detect.variants`: ``slots`` to ``powers``), looked for from
     the child's window start outwards, a shift at a time, and tried before looking
     further (a window of one read mostly finds its parent at a shift of 0-3 nt, and the
-    looking is most of the cost).  The arrays after ``parent_of`` are scratch
+    looking is most of the cost).  ``variant_key`` and ``variant_lambda`` receive what
+    ``_try_candidates`` tells of each child; the arrays after them are scratch
     (``_merge_scratch``); one call site of ``_try_candidates`` for both sources keeps
     the kernel's compilation to one copy of it.
     """
@@ -975,6 +1019,7 @@ def _find_parents(children, child_reads, pace, max_edits, own_qualities, by_vari
                                             kept_count, read_arena, votes, child_buffer)
         read = child_buffer[:length]
         parent_of[child] = -1
+        variant_lambda[child] = 0.0
         rounds = 1
         n_low = 0
         first = max(0, window_at - MAX_SHIFT)
@@ -1008,7 +1053,7 @@ def _find_parents(children, child_reads, pace, max_edits, own_qualities, by_vari
                 row_count, win_offset, win_width, win_arena, kept_offset, kept_length,
                 kept_window, kept_count, row_profile, profiles, read_arena, qual_arena, votes,
                 agree, worst, cost, edits_table, tried, parent_buffer, no_cost, query_cost,
-                masks, order)
+                masks, order, variant_key, variant_lambda)
             if not by_variants:
                 for k in range(n_used):  # clean for the next child, and the next call
                     slot_of[candidates[k, _SLOT]] = -1
@@ -1017,7 +1062,8 @@ def _find_parents(children, child_reads, pace, max_edits, own_qualities, by_vari
 
 def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
                    kept_count: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``parent_of`` and the scratch arrays of ``_find_parents``, in its argument order.
+    """``parent_of``, ``variant_key``, ``variant_lambda`` and the scratch arrays of
+    ``_find_parents``, in its argument order.
 
     Allocated here rather than in the kernels: numba compiles ``np.empty`` and
     ``np.zeros`` once for every dtype and shape a kernel asks for (about a second of
@@ -1029,6 +1075,7 @@ def _merge_scratch(n_rows: int, win_width: np.ndarray, kept_length: np.ndarray,
     consensus = 2 * longest + 2 * MAX_EDITS  # a consensus and its margins
     band = widest + 2 * MAX_EDITS + 1
     return (np.empty(n_rows, np.int64),  # parent_of
+            np.empty(n_rows, np.uint64), np.zeros(n_rows, np.float64),  # variant key, lambda
             np.zeros((2 * longest, 5), np.int32),  # votes
             np.empty(2 * longest, np.int64),  # scan_codes
             np.empty(consensus, np.uint8), np.empty(consensus, np.uint8),  # child, parent
@@ -1139,12 +1186,12 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None,
     16,899 windows of one read were left alone, 7,034 with this last look).
 
     ``rates`` are the sample's error rates (measured on ``table`` when not given:
-    :func:`~vidjil_kernel.detect.error_rates.error_rates`); each window is taken to hold
-    ``pace`` times its reads (what it would reach by the end of the input:
-    ``fold_parents``); without ``among_singles``, the windows of one read do not look
-    for a parent among themselves; with ``reads_read`` (the reads of the input read so
-    far: a fold), the windows that looked in vain (``WindowTable.row_looked``) do not
-    look again until it has doubled.
+    :func:`~vidjil_kernel.detect.error_rates.error_rates`); a child is taken to hold
+    ``pace`` times its reads, those folded into it included (what it would reach by the
+    end of the input: ``fold_parents``), a parent ``pace`` times its own; without
+    ``among_singles``, the windows of one read do not look for a parent among themselves;
+    with ``reads_read`` (the reads of the input read so far: a fold), the windows that
+    looked in vain (``WindowTable.row_looked``) do not look again until it has doubled.
     """
     index = index or parent_index(table)  # its peak memory passes before the scratch's
     n_rows, row_count = table.n_rows, table.row_count[:table.n_rows]
@@ -1153,8 +1200,8 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None,
                table.kept_offset, table.kept_length, table.kept_window, table.kept_count,
                table.row_profile, table.profiles, table.read_arena, table.qual_arena,
                *(rates or error_rates(table)))
-    parent_of = scratch[0]
-    reads = np.ceil(row_count * pace).astype(np.int64)
+    parent_of, variant_key, variant_lambda = scratch[:3]
+    reads = np.ceil(table.reads() * pace).astype(np.int64)
     looking = np.arange(n_rows)
     if reads_read is not None:
         parent_of.fill(-1)
@@ -1183,9 +1230,67 @@ def find_parents(table: WindowTable, index: ParentIndex | None = None,
     variants = variant_index(table, np.flatnonzero(row_count >= 2))
     _find_parents(lonely, reads, pace, MAX_EDITS, table.has_qual, True, *windows,
                   *ParentIndex.none().arrays(), *variants.arrays(), *scratch)
+    _variants_of_their_own(parent_of, reads, variant_key, variant_lambda)
     if reads_read is not None:
         table.row_looked[looking[parent_of[looking] < 0]] = reads_read
     return parent_of
+
+
+def _family_reads(parent_of: np.ndarray, reads: np.ndarray) -> np.ndarray:
+    """The reads of each window and of the windows merged into it, down to the last."""
+    depth = np.zeros(len(parent_of), np.int64)
+    above = parent_of.copy()
+    while (has := above >= 0).any():
+        depth[has] += 1
+        above[has] = parent_of[above[has]]
+    family = reads.copy()
+    for level in range(int(depth.max(initial=0)), 0, -1):
+        rows = np.flatnonzero(depth == level)
+        np.add.at(family, parent_of[rows], family[rows])
+    return family
+
+
+def _variants_of_their_own(parent_of: np.ndarray, reads: np.ndarray, variant_key: np.ndarray,
+                           variant_lambda: np.ndarray) -> None:
+    """Take back from their parent the windows of a variant of its window that, together,
+    hold more reads than its errors would give: they make a clone of their own.
+
+    Each window explained as errors was tested alone; but the reads of a small clone a
+    substitution from a bigger one are spread over several windows when errors near the V
+    end or the J start shift them, each with too few reads to fail (a 7-read IGK clone one
+    substitution from a 24-read one: seven windows of one read, all merged into it).
+    The windows whose errors have the same name (``variant_key``) hold the same variant:
+    their reads are tested together, at VARIANT_SLACK times the lambda of their median
+    read (one read with a low-quality dip there does not make them errors).  A window
+    counts with the windows merged or folded into it (exact shifted copies, errors of it);
+    a variant is tested only when its parent's other reads outnumber it.  The biggest
+    window of a variant that fails becomes the clone, the others its children.
+    """
+    merged = np.flatnonzero(variant_lambda > 0)
+    merged = merged[parent_of[merged] >= 0]
+    if not len(merged):
+        return
+    merged = merged[np.lexsort((variant_lambda[merged], variant_key[merged],
+                                parent_of[merged]))]
+    family = _family_reads(parent_of, reads)
+    parent, key, counts = parent_of[merged], variant_key[merged], family[merged]
+    first = np.flatnonzero(np.r_[True, (parent[1:] != parent[:-1]) | (key[1:] != key[:-1])])
+    sizes = np.diff(np.r_[first, len(merged)])
+    totals = np.add.reduceat(counts, first)
+    group = np.repeat(np.arange(len(first)), sizes)
+    reached = np.cumsum(counts) - (np.cumsum(counts)[first] - counts[first])[group]
+    median = (2 * reached >= totals[group]) & (2 * (reached - counts) < totals[group])
+    lambdas = variant_lambda[merged[median]]
+    log_alpha = math.log(ALPHA)
+    tested_alone = (sizes == 1) & (totals == reads[merged[first]])
+    smaller = 2 * totals < family[parent[first]]  # than the rest of the parent's family
+    for g in np.flatnonzero(~tested_alone & smaller):
+        if log_poisson_tail(int(totals[g]), VARIANT_SLACK * float(lambdas[g])) >= log_alpha:
+            continue
+        members = merged[first[g]:first[g] + sizes[g]]
+        clone = members[np.argmax(counts[first[g]:first[g] + sizes[g]])]
+        parent_of[members] = clone
+        parent_of[clone] = -1
 
 
 def fold_parents(table: WindowTable, rates: tuple[np.ndarray, float],

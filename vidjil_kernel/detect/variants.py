@@ -77,17 +77,24 @@ def _letter(byte):
     return np.uint64(NUCLEOTIDE_CODE[byte] + 1)
 
 
+@inner
+def stretch_key(sequence, first, last):
+    """The hash of ``sequence[first:last]``, and whether it holds no N."""
+    key = np.uint64(0)
+    usable = True
+    for i in range(first, last):
+        value = _letter(sequence[i])
+        usable = usable and value < np.uint64(5)
+        key = key * _BASE + value
+    return key, usable
+
+
 @kernel
 def _fill(parents, win_offset, win_width, win_arena, slots, keys, present):
     """Put each parent's window into the index (windows holding an N are left out)."""
     mask = slots.shape[0] - 1
     for row in parents:
-        key = np.uint64(0)
-        usable = True
-        for i in range(win_offset[row], win_offset[row] + win_width[row]):
-            value = _letter(win_arena[i])
-            usable = usable and value < np.uint64(5)
-            key = key * _BASE + value
+        key, usable = stretch_key(win_arena, win_offset[row], win_offset[row] + win_width[row])
         if not usable:
             continue
         mixed = _mixed(key)
