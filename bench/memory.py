@@ -8,10 +8,11 @@ process of their own: a child forked by a process that simulated 10M reads in it
 starts with that process's memory, which its peak RSS then shows.  The window table
 of a big input folds its error windows into their clones' as it goes
 (``detect.pipeline``): the table grows with the clones (at most 30,000 in these
-files), not with the reads.
+files), not with the reads.  With ``--per-read``, `vidjil detect` writes the per-read
+output too (its calls are spooled to disk, their rows carried through the folds).
 
     python bench/memory.py [--reads 1000000,5000000,10000000] [--modes diagnosis,polyclonal]
-                           [--workdir DIR]
+                           [--per-read] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ def main() -> int:
                         help="input sizes, comma-separated")
     parser.add_argument("--modes", default="diagnosis",
                         help="simulator modes, comma-separated (diagnosis, polyclonal, mrd)")
+    parser.add_argument("--per-read", action="store_true",
+                        help="write the per-read output too (vidjil detect --per-read)")
     parser.add_argument("--workdir", type=Path, help="keep the simulated files here")
     args = parser.parse_args()
+    options = ("--per-read",) if args.per_read else ()
     sizes = [int(size) for size in args.reads.split(",")]
     modes = args.modes.split(",")
     rows = []
@@ -50,7 +54,8 @@ def main() -> int:
                                     str(reads), "--read-length", "250", "--mode", mode,
                                     "--seed", "7", "--name", name, "-o", str(workdir)],
                                    check=True, stdout=subprocess.DEVNULL)
-                run = run_detect(reads_file, Path(scratch) / name, dict(os.environ))
+                run = run_detect(reads_file, Path(scratch) / name, dict(os.environ),
+                                 options=options)
                 rows.append((mode, reads, run))
                 print(f"  {mode:10s} {reads:>11,} reads: {reads / run['wall']:9,.0f} reads/s, "
                       f"{run['rss_mb']:4.0f} MB peak", flush=True)

@@ -51,10 +51,10 @@ def run_floor(reads_file: Path) -> dict:
 
 
 def run_detect(reads_file: Path, out_dir: Path, env: dict[str, str],
-               pinned: bool = True) -> dict:
-    """`vidjil detect` in a child process: wall time, CPU time, peak RSS."""
+               pinned: bool = True, options: tuple[str, ...] = ()) -> dict:
+    """`vidjil detect` (with ``options``) in a child process: wall time, CPU time, peak RSS."""
     command = [*(one_core() if pinned else []), PYTHON, "-m", "vidjil_kernel", "detect",
-               str(reads_file), "-g", "homo-sapiens", "-o", str(out_dir), "-q"]
+               str(reads_file), "-g", "homo-sapiens", "-o", str(out_dir), "-q", *options]
     started = time.perf_counter()
     before = os.times()
     process = subprocess.Popen(command, env=env)

@@ -16,7 +16,7 @@ from vidjil_kernel.detect import pipeline
 from vidjil_kernel.detect.error_rates import error_rates
 from vidjil_kernel.detect.merge import CHILD_MARGIN, find_parents, fold_parents
 from vidjil_kernel.detect.pipeline import DetectOptions, Detector
-from vidjil_kernel.detect.run import analyse_file
+from vidjil_kernel.detect.run import PerReadSpool, analyse_file
 from vidjil_kernel.detect.windows import WindowTable
 from vidjil_kernel.germline import load_preset
 from vidjil_kernel.simulate import SimulationSpec, simulate
@@ -180,11 +180,13 @@ def test_a_window_folded_into_none_is_forgotten_with_its_reads() -> None:
 
 @pytest.mark.germline
 def test_a_table_over_its_budget_after_a_fold_settles_its_oldest_lonely_windows(
-        sample, germline_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        sample, germline_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Left over SETTLE_AT by a fold, the table counts its oldest windows of one read
     that looked in vain as clones of one read and forgets them: it stays within its
     budget, the clones are found with their reads, and the diversity indices count the
-    forgotten ones.  A run with per-read calls keeps every window."""
+    forgotten ones.  The per-read output gives a read of a settled window its window as
+    clone and its locus, the same whether the spool carries its rows through every fold
+    or keeps the maps; per-read calls that do not follow the folds keep every window."""
     preset = load_preset("homo-sapiens", germline_dir)
     options = DetectOptions(batch_reads=2000)
     whole = Detector(preset, options).run(str(sample.reads))
@@ -203,6 +205,25 @@ def test_a_table_over_its_budget_after_a_fold_settles_its_oldest_lonely_windows(
     kept = Detector(preset, options).run(str(sample.reads), per_read=lambda calls: None)
     assert not any("counted as clones of one read" in line for line in kept.result.log)
     assert kept.table.footprint() > budget
+    outputs = []
+    for maps_budget in (PerReadSpool.MAPS_BUDGET, 1):
+        monkeypatch.setattr(PerReadSpool, "MAPS_BUDGET", maps_budget)
+        out = tmp_path / str(maps_budget)
+        result = analyse_file(Detector(preset, options), str(sample.reads), out, "settled",
+                              per_read=True)
+        outputs.append((out / "settled.reads.airr.tsv").read_bytes())
+    assert outputs[0] == outputs[1]
+    assert any("counted as clones of one read" in line for line in result.log)
+    with open(out / "settled.reads.airr.tsv", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert len(rows) == result.analysed_reads
+    in_clones = collections.Counter(row["clone_id"] for row in rows)
+    assert all(in_clones[clone.id] == clone.reads for clone in result.clones)
+    settled_line = next(line for line in result.log if "counted as clones of one" in line)
+    reported = {clone.id for clone in result.clones}
+    others = [row for row in rows if row["clone_id"] not in reported]
+    assert len(others) >= int(settled_line.split()[0].replace(",", ""))
+    assert all(set(row["clone_id"]) <= set("ACGTN") and row["locus"] for row in others)
 
 
 def _clones_of_reads(run: pipeline.DetectionRun, assignments: list) -> dict[str, str]:

@@ -99,8 +99,8 @@ class DetectionRun:
     ``clone_rows[i]`` is the window of ``result.clones[i]``; ``rescued``, the reads
     not analysed in the pass but counted in the window they hold (``detect.rescue``);
     ``folds``, how many times the table was folded, and ``row_maps[e]``, when the run
-    kept them (for per-read calls), the row of ``table`` of each row of the table after
-    ``e`` folds.
+    kept them (for per-read calls without ``on_fold``), the row of ``table`` of each row
+    of the table after ``e`` folds.
     """
 
     result: SampleResult
@@ -116,7 +116,19 @@ class DetectionRun:
         folds (-1 stays: not analysed)."""
         if folds == self.folds:
             return rows
-        return np.where(rows >= 0, self.row_maps[folds][np.maximum(rows, 0)], -1)
+        return carried(rows, self.row_maps[folds])
+
+
+#: what a fold did to the window table, for per-read calls kept outside the pass
+#: (``Detector.run``'s ``on_fold``): each row's new row (-1: forgotten), the rows of the
+#: windows settled (counted as clones of one read and forgotten), their (window, locus)
+FoldListener = Callable[[np.ndarray, np.ndarray, list[tuple[str, str]]], None]
+
+
+def carried(rows: np.ndarray, new_of_old: np.ndarray) -> np.ndarray:
+    """``rows`` of a window table carried through a fold (``new_of_old``, from
+    ``WindowTable.fold``); negative ones stay (a read not analysed)."""
+    return np.where(rows >= 0, new_of_old[np.maximum(rows, 0)], rows)
 
 
 @dataclass
@@ -185,11 +197,13 @@ class _Pass:
 
     def __init__(self, detector: Detector, total_bytes: int | None,
                  progress: Callable[[Progress], None] | None,
-                 per_read: Callable[[ReadAssignment], None] | None) -> None:
+                 per_read: Callable[[ReadAssignment], None] | None,
+                 on_fold: FoldListener | None) -> None:
         self.detector = detector
         self.state = Progress(total_bytes=total_bytes)
         self.progress = progress
         self.per_read = per_read
+        self.on_fold = on_fold
         self.table: WindowTable | None = None
         self.reasons = np.zeros(len(affect.REASONS) + 1, np.int64)
         self.by_system = np.zeros(len(detector.systems), np.int64)
@@ -198,10 +212,12 @@ class _Pass:
         self.rates: tuple[np.ndarray, float] | None = None  # measured at the first fold
         self.folds = 0
         # windows of one read counted as clones of one read and forgotten, by system (not
-        # when per-read calls need every window, nor when such clones are reported)
+        # when such clones are reported, nor when per-read calls do not follow the folds)
         self.settled = np.zeros(len(detector.systems), np.int64)
-        self.settles = per_read is None and detector.options.min_reads > 1
-        # for per-read calls only: as many maps as folds, each as long as the table then
+        self.settles = ((per_read is None or on_fold is not None)
+                        and detector.options.min_reads > 1)
+        # for per-read calls that do not follow the folds: as many maps as folds, each as
+        # long as the table then
         self.row_maps: list[np.ndarray] = []
 
     def add(self, batch: ReadBatch, calls: dict[str, np.ndarray], bytes_done: int) -> None:
@@ -250,14 +266,18 @@ class _Pass:
         table.narrow_reads(np.flatnonzero(looked_in_vain & (table.reads() == 1)), CHILD_MARGIN)
         new_of_old = table.fold(*folded)
         self.folds += 1
-        if self.per_read is not None:
-            new_of_old = new_of_old.astype(np.int32)
-            self.row_maps = [new_of_old[old] for old in self.row_maps] + [new_of_old]
+        settled: list[tuple[str, str]] = []
         if self.settles and table.footprint() > SETTLE_AT:
-            self._settle(table)
+            settle_map, settled = self._settle(table)
+            new_of_old = carried(new_of_old, settle_map)
+        new_of_old = new_of_old.astype(np.int32)
+        if self.on_fold is not None:  # no fold maps to -1 but settling
+            self.on_fold(new_of_old, np.flatnonzero(new_of_old == -1), settled)
+        elif self.per_read is not None:
+            self.row_maps = [carried(old, new_of_old) for old in self.row_maps] + [new_of_old]
         self.fold_at = max(TABLE_BUDGET // 2, FOLD_GROWTH * table.footprint())
 
-    def _settle(self, table: WindowTable) -> None:
+    def _settle(self, table: WindowTable) -> tuple[np.ndarray, list[tuple[str, str]]]:
         """Count the oldest windows of one read that looked for a parent in vain as clones
         of one read, and forget them, until the table holds SETTLE_TO.
 
@@ -266,6 +286,8 @@ class _Pass:
         and they would otherwise stay to the end (500 bytes each).  The price: such a
         window is not compared at the end (a third of them join their clone then), and
         a later read of it makes a new window (a small clone's first read is lost to it).
+        Returns the fold's map of rows and, for ``on_fold``, the (window, locus) of the
+        windows settled.
         """
         n = table.n_rows
         lonely = np.flatnonzero((table.reads() == 1) & (table.row_looked[:n] > 0))
@@ -273,7 +295,10 @@ class _Pass:
         settled = lonely[:int(np.searchsorted(np.cumsum(table.row_bytes(lonely)), excess)) + 1]
         systems = self.detector.system_of_rec[table.row_rec[settled]]
         self.settled += np.bincount(systems, minlength=len(self.settled))
-        table.fold(settled, np.full(len(settled), -1, np.int64))
+        windows = [] if self.on_fold is None else [
+            (table.window(row).decode("ascii"), self.detector.locus_of_row(table, row))
+            for row in settled.tolist()]
+        return table.fold(settled, np.full(len(settled), -1, np.int64)), windows
 
     def finish(self, source: str | os.PathLike, commandline: str | None) -> DetectionRun:
         detector = self.detector
@@ -426,10 +451,17 @@ class Detector:
     def run(self, source: str | os.PathLike, *,
             progress: Callable[[Progress], None] | None = None,
             per_read: Callable[[ReadAssignment], None] | None = None,
+            on_fold: FoldListener | None = None,
             commandline: str | None = None) -> DetectionRun:
-        """Analyse one reads file (or ``-``); clones are not designated yet (``designate``)."""
+        """Analyse one reads file (or ``-``); clones are not designated yet (``designate``).
+
+        ``per_read`` gets each batch's calls.  With ``on_fold``, which follows the window
+        table's folds for them, the run keeps no map of rows (``DetectionRun.row_maps``)
+        and may settle windows (counted as clones of one read and forgotten); without it,
+        the run keeps every window and a map of rows per fold.
+        """
         reader = BatchReader(source, batch_reads=self.options.batch_reads)
-        counting = _Pass(self, reader.total_bytes, progress, per_read)
+        counting = _Pass(self, reader.total_bytes, progress, per_read, on_fold)
         expected_reads: float | None = None
         with reader:
             for batch in reader:
@@ -444,6 +476,7 @@ class Detector:
                   total_bytes: int | None = None,
                   progress: Callable[[Progress], None] | None = None,
                   per_read: Callable[[ReadAssignment], None] | None = None,
+                  on_fold: FoldListener | None = None,
                   commandline: str | None = None) -> DetectionRun:
         """``run`` on calls already made: (batch, its ``affect`` calls, input bytes done so far).
 
@@ -451,7 +484,7 @@ class Detector:
         input's read count, it gives the result ``run`` gives (``detect.chunks``
         makes the calls of pieces of a file on several workers).
         """
-        counting = _Pass(self, total_bytes, progress, per_read)
+        counting = _Pass(self, total_bytes, progress, per_read, on_fold)
         for batch, calls, bytes_done in batches:
             counting.add(batch, calls, bytes_done)
         return counting.finish(source, commandline)

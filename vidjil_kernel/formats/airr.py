@@ -183,8 +183,10 @@ class ReadAirrWriter:
         self.rows += 1
 
     def write_batch(self, batch: ReadBatch, clone_index: npt.NDArray[np.integer],
-                    rev_comp: npt.NDArray[np.bool_]) -> None:
-        """The reads of ``batch`` with ``clone_index >= 0`` (negative: not analysed)."""
+                    rev_comp: npt.NDArray[np.bool_], extra: Sequence[Clone] = ()) -> None:
+        """The reads of ``batch`` with ``clone_index >= 0`` (negative: not analysed): an
+        index in the sample's clones or, past them, in ``extra`` (clones of this batch's
+        reads that the sample's are not, too many to keep)."""
         keep = np.flatnonzero(np.asarray(clone_index) >= 0)
         names = batch.names.tobytes()
         starts = batch.name_offsets[keep].tolist()
@@ -193,7 +195,10 @@ class ReadAirrWriter:
         clones = np.asarray(clone_index)[keep].tolist()
         marks = (b"\t\tF", b"\t\tT")
         tails = self._tails
-        rows = [names[start:end] + marks[strand] + tails[clone]
+        known = len(tails)
+        extra_tails = [self._tail(clone) for clone in extra]
+        rows = [names[start:end] + marks[strand]
+                + (tails[clone] if clone < known else extra_tails[clone - known])
                 for start, end, strand, clone in zip(starts, ends, strands, clones, strict=True)]
         if b'"' in names:
             rows = [_escape_row(row) for row in rows]
