@@ -1278,7 +1278,8 @@ def _variants_of_their_own(parent_of: np.ndarray, reads: np.ndarray, variant_key
     sizes = np.diff(np.r_[first, len(merged)])
     totals = np.add.reduceat(counts, first)
     group = np.repeat(np.arange(len(first)), sizes)
-    reached = np.cumsum(counts) - (np.cumsum(counts)[first] - counts[first])[group]
+    running = np.cumsum(counts)
+    reached = running - (running[first] - counts[first])[group]  # within the group
     median = (2 * reached >= totals[group]) & (2 * (reached - counts) < totals[group])
     lambdas = variant_lambda[merged[median]]
     log_alpha = math.log(ALPHA)
