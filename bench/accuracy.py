@@ -15,7 +15,10 @@ target:
   holds more reads of another clone (no merging can make it a clone of its own), one
   with the same junction (the two differ outside the window only: one clone by the
   window's definition) or one or two substitutions away (its sequencing errors there
-  outnumber the clone's reads), or else; or it was merged into a bigger clone;
+  outnumber the clone's reads), or else; or it was merged into a bigger clone.  When the
+  two clones' sequences are the same outside their junctions, whether the qualities of
+  the window's reads tell them apart at all (else no clone made of windows can find it),
+  and the share found of the clones their reads tell apart;
 - V gene (>= 97%), J gene (>= 99.5%), junction exact (>= 97%) over the reported clones
   of >= 5 reads (all designated, as with `-z all`);
 - read counts of the top 10 clones within 2% of the truth;
@@ -32,12 +35,18 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
+import dnaio
+
+from vidjil_kernel.detect.affect import log_poisson_tail
+from vidjil_kernel.detect.merge import ALPHA
 from vidjil_kernel.detect.pipeline import DetectOptions, Detector
 from vidjil_kernel.germline import load_preset
 from vidjil_kernel.settings import load_settings
@@ -112,7 +121,10 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
     found = true_big & set(majority.values())
     whole = {clone_id for root, clone_id in majority.items()
              if 2 * members[root][clone_id] >= true_count[clone_id]} & true_big
-    missed = _missed_by_cause(true_big - found, window_members, truth_clones)
+    missed = _missed_by_cause(true_big - found, window_members, truth_clones, true_count,
+                              lambda cases: _told_apart_by_quality(reads_file, table,
+                                                                   assigned, cases))
+    hidden = sum(n for cause, n in missed.items() if cause.endswith(NO_BETTER))
 
     v_ok = j_ok = junction_ok = designated = 0
     for root, clone_id in majority.items():
@@ -147,6 +159,7 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
         "true_clones_5": len(true_big),
         "found": len(found) / max(len(true_big), 1),
         "found_whole": len(whole) / max(len(true_big), 1),
+        "found_apart": len(found) / max(len(true_big) - hidden, 1),
         "missed": missed,
         "predicted_per_true": len(predicted_big) / max(len(true_big), 1),
         "designated": designated,
@@ -159,34 +172,124 @@ def evaluate(detector: Detector, reads_file: Path, truth_reads: dict, truth_clon
     }
 
 
+#: the end of the cause of a clone missed that no clone made of windows can find
+NO_BETTER = ", its reads no better there than the other's errors"
+
+
 def _missed_by_cause(missed: set[str], window_members: dict[int, Counter],
-                     truth_clones: dict) -> Counter:
+                     truth_clones: dict, true_count: Counter,
+                     told_apart: Callable[[dict], dict[str, bool]]) -> Counter:
     """Why each missed true clone is missed: what the window holding most of its reads
-    holds more of, if anything, and how that clone's junction compares."""
+    holds more of, if anything, how that clone's junction compares, and, when their
+    sequences are the same outside the junction, whether the qualities of the clone's
+    reads tell them apart (``told_apart``, given ``_told_apart_by_quality``'s cases)."""
     main: dict[str, tuple[int, int]] = {}  # true clone -> (its reads there, window)
     for row, counter in window_members.items():
         for clone_id, n in counter.items():
-            if clone_id in missed and n > main.get(clone_id, (0, -1))[0]:
+            if n > main.get(clone_id, (0, -1))[0]:
                 main[clone_id] = (n, row)
-    causes: Counter = Counter()
+    causes: dict[str, str] = {}
+    same_outside: dict[str, tuple[int, int, int]] = {}
     for clone_id in missed:
         if clone_id not in main:
-            causes["not analysed"] += 1
+            causes[clone_id] = "not analysed"
             continue
         other = window_members[main[clone_id][1]].most_common(1)[0][0]
         if other == clone_id:
-            causes["the majority of its window, merged into a bigger clone"] += 1
+            causes[clone_id] = "the majority of its window, merged into a bigger clone"
             continue
         mine, theirs = truth_clones[clone_id]["junction"], truth_clones[other]["junction"]
         apart = len(mine) == len(theirs) and sum(a != b for a, b in zip(mine, theirs,
                                                                          strict=True))
         if mine == theirs:
-            causes["outnumbered in its window by a clone with the same junction"] += 1
+            causes[clone_id] = "outnumbered in its window by a clone with the same junction"
         elif apart and apart <= 2:
-            causes["outnumbered in its window by a clone 1-2 substitutions away"] += 1
+            causes[clone_id] = "outnumbered in its window by a clone 1-2 substitutions away"
         else:
-            causes["outnumbered in its window by another clone"] += 1
-    return causes
+            causes[clone_id] = "outnumbered in its window by another clone"
+        if _same_flanks(truth_clones[clone_id], truth_clones[other]):
+            causes[clone_id] += ", the same outside its junction"
+            same_outside[clone_id] = (main[clone_id][1], main[other][1], true_count[other])
+    for clone_id, apart in told_apart(same_outside).items():
+        causes[clone_id] += (", told apart by its reads' qualities" if apart
+                             else NO_BETTER)
+    return Counter(causes.values())
+
+
+#: nt compared before and after the junctions: at least as far as the simulated reads reach
+#: into V and J (~195 and ~25 nt from a 250-nt read)
+FLANK_V, FLANK_J = 200, 60
+
+
+def _same_flanks(clone: dict, other: dict) -> bool:
+    """Whether two true clones' recombined sequences are the same next to their junctions
+    (the last FLANK_V nt before, the first FLANK_J after): nothing outside the junction
+    then tells their reads apart, only the bases where their junctions differ."""
+    if not (clone["cdr3_start"] and other["cdr3_start"]):
+        return False
+
+    def flanks(row: dict) -> tuple[str, str]:
+        sequence = row["sequence"]
+        start, end = int(row["cdr3_start"]) - 4, int(row["cdr3_end"]) + 3
+        return sequence[max(0, start - FLANK_V):start], sequence[end:end + FLANK_J]
+    (left, right), (other_left, other_right) = flanks(clone), flanks(other)
+    size = min(len(left), len(other_left))
+    return (left[len(left) - size:] == other_left[len(other_left) - size:]
+            and right[:len(other_right)] == other_right[:len(right)])
+
+
+#: errors sit mostly at bases read below this quality; above it, the sample's reads
+#: (or a clone of its own) are trusted
+HIGH_QUALITY = 20
+_COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
+
+
+def _told_apart_by_quality(reads_file: Path, table, assigned: list[tuple[str, int]],
+                           cases: dict[str, tuple[int, int, int]]) -> dict[str, bool]:
+    """Whether the clones of ``cases`` (clone -> its window's row, the other clone's
+    window's row, the other clone's reads) are told apart from the other clone by their
+    reads where their windows differ by 1-2 substitutions (at the best shift; windows
+    further apart are left out: an indel's chance is not a base's quality): more of their
+    window's reads read all those bases at HIGH_QUALITY or better than the other clone's
+    errors would give there (the mean of its window's reads' error probabilities at those
+    bases, when read that well, /3 each, times its reads), at a chance below the merge's
+    ALPHA.  The best a clone made of windows could do, knowing which reads are which
+    clone's: the others cannot be found."""
+    if not cases:
+        return {}
+    windows = {row: table.window(row).decode()
+               for case in cases.values() for row in case[:2]}
+    row_of = {name: row for name, row in assigned if row in windows}
+    window_scores: dict[int, list[list[int]]] = {row: [] for row in windows}
+    with dnaio.open(str(reads_file)) as records:
+        for record in records:
+            row = row_of.get(record.name.split()[0])
+            if row is None or not record.qualities:
+                continue
+            window, sequence, qualities = windows[row], record.sequence, record.qualities
+            at = sequence.find(window)
+            if at < 0:
+                sequence, qualities = sequence.translate(_COMPLEMENT)[::-1], qualities[::-1]
+                at = sequence.find(window)
+            if at >= 0:
+                window_scores[row].append([ord(q) - 33 for q in qualities[at:at + len(window)]])
+    told = {}
+    for clone_id, (row, other_row, other_reads) in cases.items():
+        mine, theirs = windows[row], windows[other_row]
+        shift = min(range(-3, 4), key=lambda s: sum(
+            a != b for a, b in zip(mine[max(0, s):], theirs[max(0, -s):], strict=False)))
+        bases = [i for i in range(max(0, shift), min(len(mine), len(theirs) + shift))
+                 if mine[i] != theirs[i - shift]]
+        if not 1 <= len(bases) <= 2:
+            continue
+        high = sum(min(scores[i] for i in bases) >= HIGH_QUALITY
+                   for scores in window_scores[row])
+        error_sum = sum(math.prod(10 ** (-scores[i - shift] / 10) / 3 for i in bases)
+                        for scores in window_scores[other_row]
+                        if min(scores[i - shift] for i in bases) >= HIGH_QUALITY)
+        expected = error_sum / max(len(window_scores[other_row]), 1) * other_reads
+        told[clone_id] = log_poisson_tail(high, expected) < math.log(ALPHA)
+    return told
 
 
 MODES = ("diagnosis", "mrd", "polyclonal")
@@ -216,6 +319,7 @@ def report(title: str, figures: dict[str, float]) -> bool:
         if key == "found":
             print(f"    in a clone holding at least half of their reads: "
                   f"{figures['found_whole']:.4f}")
+            print(f"    of the clones their reads tell apart: {figures['found_apart']:.4f}")
             for cause, n in figures["missed"].most_common():
                 print(f"    missed, {cause}: {n}")
     return passed
