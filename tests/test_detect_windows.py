@@ -245,6 +245,34 @@ def test_a_child_whose_reads_differ_outside_the_window_is_another_clone(
     assert (roots[rows[-1]] == roots[rows[0]]) == merged
 
 
+@pytest.mark.parametrize("differences, quality, merged", [
+    (0, 35, True), (3, 35, False), (3, 10, True), (1, 35, True)])
+def test_a_window_of_one_read_that_differs_outside_the_window_is_another_clone(
+        differences: int, quality: int, merged: bool) -> None:
+    """A child of one read one substitution (read at Q35) from a 2,000-read parent is
+    not merged when its read differs from the parent's reads outside the window at
+    three bases read at Q35 (another allele's, a hypermutated clone's first read: as a
+    fold takes the child early, its clone would lose it), but is when these bases are
+    read at Q10 (errors, likely there), or when only one differs."""
+    rng = random.Random(10)
+    parent = random_dna(rng, W)
+    at = 20
+    child = parent[:at] + ("A" if parent[at] != "A" else "C") + parent[at + 1:]
+    left, right = random_dna(rng, 30), random_dna(rng, 30)
+    differing = (4, 11, 19)[:differences]
+    child_left = "".join(("G" if b != "G" else "T") if i in differing else b
+                         for i, b in enumerate(left))
+    reads = [(left + parent + right, 1, 30, W)] * 2000 + [(child_left + child + right, 1, 30, W)]
+    qualities = [np.full(W + 60, 35) for _ in range(2000)]
+    child_scores = np.full(W + 60, 35)
+    child_scores[list(differing)] = quality
+    qualities.append(child_scores)
+    table = WindowTable(True, W)
+    rows = add_reads(table, reads, quality=qualities)
+    roots = merge(table)
+    assert (roots[rows[-1]] == roots[rows[0]]) == merged
+
+
 def test_without_qualities_a_default_error_rate_is_used() -> None:
     rng = random.Random(6)
     parent = random_dna(rng, W)
