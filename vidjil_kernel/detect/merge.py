@@ -19,9 +19,10 @@ rate (a window of one read still alone after the other passes is priced by its r
 alone: ``find_parents``).  An indel's probability is the sample's rate at a base in a
 run of its length, measured too.  A real variant (e.g. a somatic hypermutation
 subclone) is too abundant to pass; an exact shifted copy passes.  Neither merges when
-the child's reads, outside the windows, agree on bases the parent's reads do not read
-(another V or J allele, other hypermutations: another clone), unless the child has
-fewer reads than the parent's errors would give it: then most of them are these errors.
+the child's reads (or its only read, where read well), outside the windows, agree on
+bases the parent's reads do not read (another V or J allele, other hypermutations:
+another clone), unless the child has fewer reads than the parent's errors would give
+it: then most of them are these errors.
 
 Candidate parents come from exact SEGMENT-long pieces of their windows, at every
 offset, found near the child's window: long enough to be specific among the
