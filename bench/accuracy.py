@@ -254,7 +254,8 @@ def _told_apart_by_quality(reads_file: Path, table, assigned: list[tuple[str, in
     errors would give there (the mean of its window's reads' error probabilities at those
     bases, when read that well, /3 each, times its reads), at a chance below the merge's
     ALPHA.  The best a clone made of windows could do, knowing which reads are which
-    clone's: the others cannot be found."""
+    clone's: the others cannot be found.  Reads counted in a window without holding it
+    (folded into it, or rescued) are left out."""
     if not cases:
         return {}
     windows = {row: table.window(row).decode()
